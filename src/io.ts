@@ -1,0 +1,64 @@
+/**
+ * The seam between the core and the process: commands receive an Io and return an exit code.
+ * Only src/cli.ts builds a real Io from `process`; tests build one that collects output.
+ */
+import type { Readable } from 'node:stream';
+
+export interface Io {
+  /** Writes to standard output. Returns false when the caller should wait for `drain()`. */
+  out(text: string): boolean;
+  /** Writes one or more lines to standard error (messages, problems, progress). */
+  err(text: string): void;
+  /** Resolves when standard output can take more. */
+  drain(): Promise<void>;
+  /** Standard input, for inputs named "-". */
+  stdin?: Readable;
+  /** Terminal width of standard output, when it is a terminal. */
+  columns?: number;
+  /** Standard error is a terminal (progress bars go there only then). */
+  stderrIsTTY?: boolean;
+  /** Current working directory for relative inputs. */
+  cwd: string;
+}
+
+/** Documented exit codes (README "Exit codes"). */
+export const EXIT = {
+  /** Analysis done. */
+  OK: 0,
+  /** Analysis done, and a finding at or above --fail-on was reported. */
+  FINDING: 1,
+  /** Usage error: bad options or arguments. */
+  USAGE: 2,
+  /** No input could be read. */
+  NO_INPUT: 3,
+} as const;
+
+/** An error that is the user's: printed as one line, no stack trace (unless --debug). */
+export class UserError extends Error {
+  constructor(
+    message: string,
+    readonly exitCode: number = EXIT.USAGE,
+  ) {
+    super(message);
+    this.name = 'UserError';
+  }
+}
+
+/** An Io that collects everything, for tests and library use. */
+export function memoryIo(cwd = '.'): Io & { stdout: string[]; stderr: string[] } {
+  const stdout: string[] = [];
+  const stderr: string[] = [];
+  return {
+    stdout,
+    stderr,
+    cwd,
+    out(text) {
+      stdout.push(text);
+      return true;
+    },
+    err(text) {
+      stderr.push(text);
+    },
+    drain: () => Promise.resolve(),
+  };
+}
