@@ -1,0 +1,223 @@
+/**
+ * Records the dump parsers yield. The JSON of `podpath dumps --format json` is a versioned contract
+ * (docs/dumps-json.md, schema "podpath.dumps/1"): fields are only ever added, never renamed.
+ * Every record keeps the 1-based `line` of the input it came from, for evidence.
+ */
+
+export type DumpCommand =
+  | 'ip-addr'
+  | 'ip-route'
+  | 'route-n'
+  | 'bridge-vlan'
+  | 'bridge-fdb'
+  | 'ip-neigh'
+  | 'ip-link'
+  | 'kubectl-pods'
+  | 'kubectl-nodes'
+  | 'sockets'
+  | 'hostname'
+  | 'unknown';
+
+/** A problem found while parsing: one line, with the input line it is about. */
+export interface DumpProblem {
+  line: number;
+  message: string;
+}
+
+/** One command's output found in an input (a pasted session gives several). */
+export interface DumpSection<R = DumpRecord> {
+  input: string;
+  command: DumpCommand;
+  /** 1-based line of the input where this command's output starts (after its prompt line). */
+  line: number;
+  /** The command as typed, when a prompt line named it (pasted sessions). */
+  commandLine?: string;
+  records: R[];
+  problems: DumpProblem[];
+}
+
+export interface IpAddress {
+  family: 'inet' | 'inet6';
+  address: string;
+  prefixLength: number;
+  scope?: string;
+  broadcast?: string;
+  /** Point-to-point peer (`inet A peer B/P`). */
+  peer?: string;
+  label?: string;
+  secondary?: boolean;
+  line: number;
+}
+
+export interface IpAddrRecord {
+  index: number;
+  name: string;
+  /** `@if5` -> "if5", `@NONE` -> "NONE", `@eth0` -> "eth0". */
+  peer?: string;
+  flags: string[];
+  mtu?: number;
+  qdisc?: string;
+  master?: string;
+  state?: string;
+  group?: string;
+  qlen?: number;
+  /** `link/ether` -> "ether", "loopback", "none", ... */
+  linkType?: string;
+  mac?: string;
+  /** `link-netns NAME` or `link-netnsid N` (as a string). */
+  linkNetns?: string;
+  altnames?: string[];
+  addresses: IpAddress[];
+  line: number;
+}
+
+export interface RouteRecord {
+  /** "10.42.1.0/24", "0.0.0.0/0" for default, "fe80::/64". */
+  destination: string;
+  gateway?: string;
+  /** Outgoing interface (absent for blackhole/unreachable/prohibit). */
+  interface?: string;
+  metric?: number;
+  /** net-tools flags ("UG"), or ip-route flags words ("onlink linkdown"). */
+  flags?: string;
+  onlink?: boolean;
+  /** unicast (default), local, broadcast, blackhole, unreachable, prohibit, multicast, throw, nat. */
+  type?: string;
+  proto?: string;
+  scope?: string;
+  src?: string;
+  table?: string;
+  nexthops?: { gateway?: string; interface?: string; weight?: number }[];
+  line: number;
+}
+
+export interface BridgeVlanRecord {
+  port: string;
+  vlans: { vlan: number; pvid: boolean; untagged: boolean; vlanEnd?: number }[];
+  line: number;
+}
+
+export interface BridgeFdbRecord {
+  mac: string;
+  /** The device the entry belongs to (`dev`). */
+  dev?: string;
+  /** VXLAN remote (`dst`). */
+  dst?: string;
+  vlan?: number;
+  master?: string;
+  self?: boolean;
+  permanent?: boolean;
+  static?: boolean;
+  router?: boolean;
+  extern_learn?: boolean;
+  vni?: number;
+  port?: number;
+  line: number;
+}
+
+export interface NeighRecord {
+  address: string;
+  dev?: string;
+  lladdr?: string;
+  /** REACHABLE, STALE, PERMANENT, FAILED, INCOMPLETE, ... (several words joined by space). */
+  state?: string;
+  router?: boolean;
+  proxy?: boolean;
+  line: number;
+}
+
+export interface LinkRecord {
+  index: number;
+  name: string;
+  peer?: string;
+  flags: string[];
+  mtu?: number;
+  master?: string;
+  state?: string;
+  linkType?: string;
+  mac?: string;
+  linkNetns?: string;
+  /** `ip -d link`: vxlan, bridge, bridge_slave, veth, geneve, ipip, gre, ... */
+  kind?: string;
+  vxlan?: { id?: number; local?: string; remote?: string; group?: string; dev?: string; dstport?: number; learning?: boolean; external?: boolean };
+  geneve?: { id?: number; remote?: string; dstport?: number; external?: boolean };
+  line: number;
+}
+
+export interface KubectlPodRecord {
+  namespace?: string;
+  name: string;
+  ready: string;
+  status: string;
+  restarts?: string;
+  age?: string;
+  ip: string;
+  node: string;
+  line: number;
+}
+
+export interface KubectlNodeRecord {
+  name: string;
+  status: string;
+  roles?: string;
+  version?: string;
+  internalIp?: string;
+  externalIp?: string;
+  line: number;
+}
+
+export interface SocketRecord {
+  proto: string;
+  localAddress: string;
+  localPort: number;
+  foreignAddress?: string;
+  foreignPort?: number;
+  state?: string;
+  process?: string;
+  line: number;
+}
+
+export interface HostnameRecord {
+  hostname: string;
+  line: number;
+}
+
+export type DumpRecord =
+  | IpAddrRecord
+  | RouteRecord
+  | BridgeVlanRecord
+  | BridgeFdbRecord
+  | NeighRecord
+  | LinkRecord
+  | KubectlPodRecord
+  | KubectlNodeRecord
+  | SocketRecord
+  | HostnameRecord;
+
+/** Maps each command to its record type, for typed access. */
+export interface RecordsOf {
+  'ip-addr': IpAddrRecord;
+  'ip-route': RouteRecord;
+  'route-n': RouteRecord;
+  'bridge-vlan': BridgeVlanRecord;
+  'bridge-fdb': BridgeFdbRecord;
+  'ip-neigh': NeighRecord;
+  'ip-link': LinkRecord;
+  'kubectl-pods': KubectlPodRecord;
+  'kubectl-nodes': KubectlNodeRecord;
+  sockets: SocketRecord;
+  hostname: HostnameRecord;
+  unknown: never;
+}
+
+/** Each parser module exports one of these. */
+export interface DumpParser<C extends DumpCommand = DumpCommand> {
+  info: {
+    command: C;
+    description: string;
+    /** Confidence 0..1 that `lines` (already cleaned: no ANSI, no CR) are this command's output. */
+    detect(lines: string[]): number;
+  };
+  /** Parses cleaned lines; `firstLine` is the 1-based input line of lines[0]. Never throws. */
+  parse(lines: string[], firstLine: number): { records: RecordsOf[C][]; problems: DumpProblem[] };
+}

@@ -1,0 +1,165 @@
+/**
+ * The vendor-neutral model of an incident, rebuilt from every host's dumps and captures.
+ * Its JSON (`podpath topology --format json`, and the `topology` member of the report) is a
+ * versioned contract: docs/topology-json.md, schema "podpath.topology/1".
+ */
+
+/** Where a fact came from: a dump line, or a packet of a capture. */
+export interface Evidence {
+  input: string;
+  line?: number;
+  packet?: number;
+  /** The text of that line or a one-line packet summary, for reports. */
+  text?: string;
+}
+
+export type InterfaceKind =
+  | 'loopback'
+  | 'ethernet'
+  | 'bridge'
+  | 'veth'
+  | 'vxlan'
+  | 'geneve'
+  | 'ipip'
+  | 'gre'
+  | 'other';
+
+export interface TopoAddress {
+  family: 'inet' | 'inet6';
+  address: string;
+  prefixLength: number;
+  scope?: string;
+}
+
+export interface TopoInterface {
+  name: string;
+  index?: number;
+  kind: InterfaceKind;
+  mtu?: number;
+  mac?: string;
+  addresses: TopoAddress[];
+  /** Bridge this interface is a port of. */
+  master?: string;
+  /** veth peer: "host/ifname" when joined across hosts, else the raw `@ifN`. */
+  peer?: string;
+  /** The namespace the peer lives in, as `link-netns` named it. */
+  linkNetns?: string;
+  state?: string;
+  vxlan?: { vni?: number; port?: number; local?: string; dev?: string; learning?: boolean };
+  geneve?: { vni?: number; port?: number };
+  /** Bridge ports (for kind bridge). */
+  ports?: string[];
+  /** Bridge VLANs per port (from `bridge vlan`); empty when the bridge does no VLAN filtering. */
+  vlans?: { port: string; vlan: number; pvid: boolean; untagged: boolean }[];
+  evidence: Evidence[];
+}
+
+export interface TopoRoute {
+  destination: string;
+  gateway?: string;
+  interface?: string;
+  metric?: number;
+  type?: string;
+  onlink?: boolean;
+  src?: string;
+  table?: string;
+  evidence: Evidence;
+}
+
+export interface TopoNeighbor {
+  address: string;
+  mac?: string;
+  dev?: string;
+  state?: string;
+  evidence: Evidence;
+}
+
+export interface TopoFdb {
+  mac: string;
+  dev?: string;
+  dst?: string;
+  vlan?: number;
+  master?: string;
+  permanent?: boolean;
+  evidence: Evidence;
+}
+
+export interface Host {
+  name: string;
+  role: 'node' | 'pod';
+  /** For a pod namespace: the node it lives on, when known. */
+  node?: string;
+  interfaces: TopoInterface[];
+  routes: TopoRoute[];
+  neighbors: TopoNeighbor[];
+  fdb: TopoFdb[];
+  /** Listening sockets (netstat/ss), for the intra-pod story. */
+  listening: { proto: string; address: string; port: number; process?: string; evidence: Evidence }[];
+  /** Inputs this host was built from. */
+  inputs: string[];
+}
+
+export interface Pod {
+  name: string;
+  namespace?: string;
+  ip: string;
+  /** Node hosting the pod. */
+  host?: string;
+  source: 'kubectl' | 'pod-dump' | 'capture' | 'subnet';
+  evidence?: Evidence;
+}
+
+export type OverlaySource = 'fdb' | 'neigh' | 'route' | 'capture';
+
+export interface OverlayRemote {
+  /** Remote pod subnet, e.g. "10.42.1.0/24". */
+  subnet: string;
+  /** Gateway of the route (flannel: the remote VTEP's /32 on flannel.1). */
+  gateway?: string;
+  /** Underlay address of the remote VTEP. */
+  vtep?: string;
+  /** Host owning that VTEP. */
+  host?: string;
+  source: OverlaySource;
+  evidence: Evidence[];
+}
+
+export interface Overlay {
+  host: string;
+  /** The VTEP device, e.g. flannel.1, vxlan.calico, cilium_vxlan. */
+  device: string;
+  type: 'vxlan' | 'geneve';
+  vni?: number;
+  port?: number;
+  /** Underlay address the tunnel leaves from. */
+  local?: string;
+  /** This host's pod subnet (its bridge network). */
+  subnet?: string;
+  remotes: OverlayRemote[];
+}
+
+export type Severity = 'info' | 'warning' | 'error' | 'critical';
+
+export interface Finding {
+  severity: Severity;
+  code: string;
+  message: string;
+  evidence: Evidence[];
+}
+
+/** A capture tied to a host and an interface. */
+export interface CaptureBinding {
+  input: string;
+  host?: string;
+  interface?: string;
+  /** How the binding was made. */
+  via: 'pcapng' | 'sll2-ifindex' | 'file-name' | 'content' | 'option' | 'unknown';
+}
+
+export interface Topology {
+  hosts: Host[];
+  pods: Pod[];
+  overlay: Overlay[];
+  captures: CaptureBinding[];
+  findings: Finding[];
+}
