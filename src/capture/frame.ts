@@ -70,7 +70,8 @@ export interface CaptureHandler {
 /** What a reader reports about one capture once it has read it. */
 export interface CaptureSummary {
   input: string;
-  format: 'pcap' | 'pcapng';
+  /** 'unknown' when the input could not be read or is not a capture (see the problems). */
+  format: 'pcap' | 'pcapng' | 'unknown';
   compressed: boolean;
   /** Frames handed to the handler (including those cut by EOF). */
   packets: number;

@@ -159,6 +159,10 @@ export class PcapParser {
     const r32 = (o: number) => (this.little ? buf.readUInt32LE(o) : buf.readUInt32BE(o));
     const major = r16(4);
     const minor = r16(6);
+    if (major < 2) {
+      this.fail(`archaic pcap savefile format (version ${major}.${minor}; only 2.x up to 2.4 is read)`, undefined, 4);
+      return false;
+    }
     if (major !== 2 || minor > 4) {
       this.fail(`unsupported pcap version ${major}.${minor} (only 2.x up to 2.4 is read)`, undefined, 4);
       return false;
