@@ -44,6 +44,8 @@ export interface TopoInterface {
   peer?: string;
   /** The namespace the peer lives in, as `link-netns` named it. */
   linkNetns?: string;
+  /** Lower device of a stacked interface (`eth0.100@eth0`, a VXLAN device's `dev`). */
+  lower?: string;
   state?: string;
   vxlan?: { vni?: number; port?: number; local?: string; dev?: string; learning?: boolean };
   geneve?: { vni?: number; port?: number };
@@ -97,6 +99,21 @@ export interface Host {
   listening: { proto: string; address: string; port: number; process?: string; evidence: Evidence }[];
   /** Inputs this host was built from. */
   inputs: string[];
+  /** A node's underlay address (the one its tunnels leave from), and how it was found. */
+  underlay?: Underlay;
+}
+
+export interface Underlay {
+  address: string;
+  interface?: string;
+  /**
+   * vxlan-local: `ip -d link` local; lower-dev: the address on the VXLAN device's dev;
+   * default-route: the address on the default route's interface; kubectl: a node's INTERNAL-IP;
+   * name: the host name encodes it (AWS `ip-10-32-7-224`) and a connected route contains it;
+   * capture: outer headers of tunnel packets captured on that host.
+   */
+  source: 'vxlan-local' | 'lower-dev' | 'default-route' | 'kubectl' | 'name' | 'capture';
+  evidence: Evidence[];
 }
 
 export interface Pod {
@@ -136,6 +153,8 @@ export interface Overlay {
   /** This host's pod subnet (its bridge network). */
   subnet?: string;
   remotes: OverlayRemote[];
+  /** Where the device, its VNI/port and the pod subnet were read. */
+  evidence?: Evidence[];
 }
 
 export type Severity = 'info' | 'warning' | 'error' | 'critical';
@@ -154,6 +173,8 @@ export interface CaptureBinding {
   interface?: string;
   /** How the binding was made. */
   via: 'pcapng' | 'sll2-ifindex' | 'file-name' | 'content' | 'option' | 'unknown';
+  /** Why, in words (for 'content' and 'unknown' bindings). */
+  note?: string;
 }
 
 export interface Topology {

@@ -1,0 +1,332 @@
+/**
+ * The overlay map: each node's pod subnet, and for each remote pod subnet the VTEP device, the
+ * gateway, the remote VTEP's underlay address and the host owning it. Every remote says how it was
+ * linked, strongest first:
+ *
+ *   fdb     route gw -> `ip neigh` lladdr on the VTEP device -> `bridge fdb` entry with that MAC -> dst
+ *   neigh   route gw -> `ip neigh` lladdr -> the host whose VTEP device has that MAC
+ *   route   route gw held by another host's VTEP device (flannel: 10.42.1.0/32 on flannel.1), or the
+ *           destination is another node's pod subnet (its bridge address or connected bridge route),
+ *           or kubectl puts the subnet's pods on a node -> that host's underlay address
+ *   capture outer headers of captured tunnel packets whose inner addresses fall in the subnet
+ */
+import type { CaptureFacts } from './facts.js';
+import type { Evidence, Host, Overlay, OverlayRemote, TopoInterface, TopoRoute, Underlay } from './model.js';
+import { isLinkLocal, isLoopbackAddress, networkOf, normalizeIp, ownersOf, parseIPv4, subnetContains } from './lookup.js';
+import type { BuildContext } from './build.js';
+
+const DOCKER_BRIDGE = /^(docker\d+|br-[0-9a-f]{12})$/;
+const POD_BRIDGE = /^(cni\d*|cbr\d+|kube-bridge)$/;
+
+export function isTunnel(i: TopoInterface): boolean {
+  return i.kind === 'vxlan' || i.kind === 'geneve';
+}
+
+function globalV4(i: TopoInterface) {
+  return i.addresses.filter((a) => a.family === 'inet' && !isLoopbackAddress(a.address) && !isLinkLocal(a.address));
+}
+
+export interface PodSubnet {
+  subnet: string;
+  bridge?: string;
+  evidence: Evidence[];
+}
+
+/**
+ * A node's pod subnet: the network of its pod bridge (the bridge whose network holds the VTEP
+ * device's address, else cni0/cbr0, else a bridge with ports), else the connected route on it.
+ */
+export function podSubnetOf(h: Host): PodSubnet | undefined {
+  if (h.role === 'pod') return undefined;
+  const vtepAddrs = h.interfaces.filter(isTunnel).flatMap(globalV4).map((a) => a.address);
+  const bridges = h.interfaces.filter((i) => i.kind === 'bridge' && !DOCKER_BRIDGE.test(i.name));
+  const ranked = [
+    ...bridges.filter((b) => globalV4(b).some((a) => vtepAddrs.some((v) => subnetContains(networkOf(a.address, a.prefixLength) ?? '', v)))),
+    ...bridges.filter((b) => POD_BRIDGE.test(b.name)),
+    ...bridges.filter((b) => (b.ports ?? []).length > 0),
+  ];
+  for (const b of ranked) {
+    const a = globalV4(b)[0];
+    if (!a) continue;
+    const subnet = networkOf(a.address, a.prefixLength);
+    if (subnet) return { subnet, bridge: b.name, evidence: b.evidence.slice(0, 1) };
+  }
+  const bridgeNames = new Set([...bridges.map((b) => b.name)]);
+  const r = h.routes.find(
+    (x) =>
+      !x.gateway &&
+      !x.type &&
+      !x.table &&
+      x.interface !== undefined &&
+      (bridgeNames.has(x.interface) || POD_BRIDGE.test(x.interface)) &&
+      !DOCKER_BRIDGE.test(x.interface) &&
+      x.destination !== '0.0.0.0/0' &&
+      parseIPv4(x.destination.split('/')[0]) !== undefined &&
+      !isLinkLocal(x.destination.split('/')[0]),
+  );
+  if (r) return { subnet: r.destination, bridge: r.interface, evidence: [r.evidence] };
+  return undefined;
+}
+
+/** The main-table IPv4 default route. */
+function defaultRoute(h: Host): TopoRoute | undefined {
+  return h.routes.find((r) => r.destination === '0.0.0.0/0' && !r.table && !r.type);
+}
+
+/** A node's underlay address: see Underlay.source for the order. */
+export function underlayOf(ctx: BuildContext, h: Host): Underlay | undefined {
+  if (h.role === 'pod') return undefined;
+  const tunnels = h.interfaces.filter(isTunnel);
+  for (const t of tunnels) {
+    if (t.vxlan?.local) {
+      const owner = h.interfaces.find((i) => i.addresses.some((a) => a.address === t.vxlan!.local));
+      return { address: t.vxlan.local, interface: owner?.name, source: 'vxlan-local', evidence: t.evidence.slice(0, 1) };
+    }
+  }
+  for (const t of tunnels) {
+    const lower = t.vxlan?.dev ?? t.lower;
+    const li = lower ? h.interfaces.find((i) => i.name === lower) : undefined;
+    const a = li ? globalV4(li)[0] : undefined;
+    if (li && a) return { address: a.address, interface: li.name, source: 'lower-dev', evidence: [...t.evidence.slice(0, 1), ...li.evidence.slice(0, 1)] };
+  }
+  const def = defaultRoute(h);
+  if (def?.interface) {
+    const li = h.interfaces.find((i) => i.name === def.interface);
+    const addrs = li ? globalV4(li) : [];
+    const a =
+      addrs.find((x) => def.gateway && subnetContains(networkOf(x.address, x.prefixLength) ?? '', def.gateway)) ??
+      addrs.find((x) => x.address === def.src) ??
+      addrs[0];
+    if (li && a) return { address: a.address, interface: li.name, source: 'default-route', evidence: [def.evidence, ...li.evidence.slice(0, 1)] };
+    if (def.src) return { address: def.src, interface: def.interface, source: 'default-route', evidence: [def.evidence] };
+  }
+  for (const n of ctx.kubectlNodes) {
+    if (n.record.internalIp && sameNodeName(n.record.name, h.name)) {
+      const ip = normalizeIp(n.record.internalIp);
+      if (ip) return { address: ip, interface: def?.interface, source: 'kubectl', evidence: [n.evidence] };
+    }
+  }
+  // AWS private DNS names encode the address: accept it only inside a connected underlay route.
+  const m = /^ip-(\d{1,3})-(\d{1,3})-(\d{1,3})-(\d{1,3})(\.|$)/.exec(h.name);
+  const fromName = m ? normalizeIp(`${m[1]}.${m[2]}.${m[3]}.${m[4]}`) : undefined;
+  if (fromName) {
+    const connected = h.routes.find(
+      (r) =>
+        !r.gateway &&
+        !r.type &&
+        !r.table &&
+        r.destination !== '0.0.0.0/0' &&
+        r.interface !== undefined &&
+        !isTunnel(h.interfaces.find((i) => i.name === r.interface) ?? ({ kind: 'other' } as TopoInterface)) &&
+        !(h.interfaces.find((i) => i.name === r.interface)?.kind === 'bridge') &&
+        subnetContains(r.destination, fromName),
+    );
+    if (connected) {
+      return {
+        address: fromName,
+        interface: connected.interface,
+        source: 'name',
+        evidence: [
+          { input: h.name, text: `host name ${h.name} encodes ${fromName} (AWS private DNS name)` },
+          connected.evidence,
+        ],
+      };
+    }
+  }
+  // Captures on this host: the one address every tunnel tuple has in common.
+  const tuples = ctx.captures.filter((c) => c.host === h.name).flatMap((c) => c.tunnels.map((t) => ({ c, t })));
+  if (tuples.length > 0) {
+    const counts = new Map<string, number>();
+    for (const { t } of tuples) for (const a of new Set([t.outerSrc, t.outerDst])) counts.set(a, (counts.get(a) ?? 0) + 1);
+    const common = [...counts].filter(([, n]) => n === tuples.length).map(([a]) => a);
+    const others = new Set(ctx.topology.hosts.filter((x) => x !== h).map((x) => x.underlay?.address));
+    const pick = common.filter((a) => !others.has(a));
+    if (pick.length === 1) {
+      const { c, t } = tuples[0];
+      return {
+        address: pick[0],
+        source: 'capture',
+        evidence: [{ input: c.input, packet: t.packet, text: `${t.outerSrc} > ${t.outerDst} udp/${t.port}${t.vni !== undefined ? ` vni ${t.vni}` : ''}` }],
+      };
+    }
+  }
+  return undefined;
+}
+
+function sameNodeName(a: string, b: string): boolean {
+  if (a === b) return true;
+  const la = a.split('.')[0];
+  return la === b.split('.')[0] && (a.includes('.') || b.includes('.'));
+}
+
+export function findUnderlays(ctx: BuildContext): void {
+  // Two rounds: the capture rule excludes addresses other hosts already own.
+  for (let round = 0; round < 2; round++) {
+    for (const h of ctx.topology.hosts) {
+      if (h.underlay && h.underlay.source !== 'capture') continue;
+      const u = underlayOf(ctx, h);
+      if (u) h.underlay = u;
+    }
+  }
+}
+
+function hostByUnderlay(ctx: BuildContext, ip: string | undefined, except: Host): Host | undefined {
+  if (!ip) return undefined;
+  const hosts = ctx.topology.hosts.filter((h) => h !== except && h.role === 'node');
+  return hosts.find((h) => h.underlay?.address === ip) ?? ownersOf({ hosts }, ip)[0]?.host;
+}
+
+function tunnelText(t: CaptureFacts['tunnels'][number]): string {
+  return `${t.outerSrc} > ${t.outerDst} udp/${t.port}${t.vni !== undefined ? ` vni ${t.vni}` : ''}`;
+}
+
+function resolveRemote(ctx: BuildContext, host: Host, dev: TopoInterface, route: TopoRoute, local: string | undefined): OverlayRemote {
+  const remote: OverlayRemote = { subnet: route.destination, source: 'route', evidence: [route.evidence] };
+  if (route.gateway) remote.gateway = route.gateway;
+  const gw = route.gateway;
+  let linked = false;
+
+  // fdb / neigh
+  const neigh = gw ? host.neighbors.find((n) => n.address === gw && (!n.dev || n.dev === dev.name) && n.mac) : undefined;
+  if (neigh) {
+    const fdb = host.fdb.find((f) => f.mac === neigh.mac && (!f.dev || f.dev === dev.name) && f.dst);
+    if (fdb?.dst) {
+      remote.vtep = fdb.dst;
+      remote.source = 'fdb';
+      remote.evidence.push(neigh.evidence, fdb.evidence);
+      const h2 = hostByUnderlay(ctx, fdb.dst, host);
+      if (h2) remote.host = h2.name;
+      linked = true;
+    } else {
+      const h2 = ctx.topology.hosts.find((h) => h !== host && h.interfaces.some((i) => isTunnel(i) && i.mac === neigh.mac));
+      if (h2) {
+        const d2 = h2.interfaces.find((i) => isTunnel(i) && i.mac === neigh.mac)!;
+        remote.host = h2.name;
+        remote.source = 'neigh';
+        remote.evidence.push(neigh.evidence, ...d2.evidence.slice(0, 1));
+        if (h2.underlay) {
+          remote.vtep = h2.underlay.address;
+          remote.evidence.push(...h2.underlay.evidence);
+        }
+        linked = true;
+      }
+    }
+  }
+
+  // route
+  if (!remote.host) {
+    let h2: Host | undefined;
+    const extra: Evidence[] = [];
+    if (gw) {
+      const o = ownersOf(ctx.topology, gw).find((x) => x.host !== host && x.host.role === 'node' && isTunnel(x.interface));
+      if (o) {
+        h2 = o.host;
+        extra.push(...o.interface.evidence.slice(0, 1));
+      }
+    }
+    if (!h2) {
+      for (const h of ctx.topology.hosts) {
+        if (h === host || h.role !== 'node') continue;
+        const ps = podSubnetOf(h);
+        if (ps && ps.subnet === route.destination) {
+          h2 = h;
+          extra.push(...ps.evidence);
+          break;
+        }
+      }
+    }
+    if (!h2) {
+      const k = ctx.kubectlPods.find((p) => {
+        const ip = normalizeIp(p.record.ip);
+        return ip !== undefined && subnetContains(route.destination, ip);
+      });
+      const n = k ? ctx.topology.hosts.find((h) => h !== host && h.role === 'node' && sameNodeName(k.record.node, h.name)) : undefined;
+      if (k && n) {
+        h2 = n;
+        extra.push(k.evidence);
+      }
+    }
+    if (h2) {
+      remote.host = h2.name;
+      if (!linked) {
+        remote.source = 'route';
+        remote.evidence.push(...extra);
+        if (h2.underlay) {
+          remote.vtep = h2.underlay.address;
+          remote.evidence.push(...h2.underlay.evidence);
+        }
+        linked = true;
+      } else {
+        remote.evidence.push(...extra);
+      }
+    }
+  }
+
+  // capture
+  if (!remote.vtep) {
+    for (const c of ctx.captures) {
+      for (const t of c.tunnels) {
+        if ((dev.kind === 'geneve') !== (t.type === 'geneve')) continue;
+        const mine = (a: string) => (local ? a === local : c.host === host.name);
+        let vtep: string | undefined;
+        if (mine(t.outerSrc) && t.inner.some(([, d]) => subnetContains(route.destination, d))) vtep = t.outerDst;
+        else if (mine(t.outerDst) && t.inner.some(([s]) => subnetContains(route.destination, s))) vtep = t.outerSrc;
+        if (!vtep) continue;
+        remote.vtep = vtep;
+        if (!linked) remote.source = 'capture';
+        remote.evidence.push({ input: c.input, packet: t.packet, text: tunnelText(t) });
+        const h2 = hostByUnderlay(ctx, vtep, host);
+        if (h2 && !remote.host) remote.host = h2.name;
+        break;
+      }
+      if (remote.vtep) break;
+    }
+  }
+  return remote;
+}
+
+export function buildOverlay(ctx: BuildContext): Overlay[] {
+  const out: Overlay[] = [];
+  for (const host of ctx.topology.hosts) {
+    if (host.role !== 'node') continue;
+    for (const dev of host.interfaces.filter(isTunnel)) {
+      const type = dev.kind === 'geneve' ? 'geneve' : 'vxlan';
+      const ov: Overlay = { host: host.name, device: dev.name, type, remotes: [], evidence: dev.evidence.slice(0, 1) };
+      const conf = type === 'vxlan' ? dev.vxlan : dev.geneve;
+      if (conf?.vni !== undefined) ov.vni = conf.vni;
+      if (conf?.port !== undefined) ov.port = conf.port;
+      const local = dev.vxlan?.local ?? host.underlay?.address;
+      if (local) ov.local = local;
+      // VNI / port from captured tunnel packets leaving or reaching this host.
+      if (local && (ov.vni === undefined || ov.port === undefined)) {
+        const seen = ctx.captures.flatMap((c) =>
+          c.tunnels.filter((t) => t.type === type && (t.outerSrc === local || t.outerDst === local)).map((t) => ({ c, t })),
+        );
+        const first = seen[0];
+        if (first) {
+          if (ov.vni === undefined && first.t.vni !== undefined) ov.vni = first.t.vni;
+          if (ov.port === undefined) ov.port = first.t.port;
+          ov.evidence!.push({ input: first.c.input, packet: first.t.packet, text: tunnelText(first.t) });
+        }
+      }
+      const ps = podSubnetOf(host);
+      if (ps) {
+        ov.subnet = ps.subnet;
+        ov.evidence!.push(...ps.evidence);
+      }
+      const devFamily = 'inet';
+      for (const r of host.routes) {
+        if (r.interface !== dev.name || r.type || (r.table && r.table !== 'main')) continue;
+        const dst = r.destination.split('/')[0];
+        if (devFamily === 'inet' && parseIPv4(dst) === undefined) continue;
+        if (isLinkLocal(dst) || r.destination === ps?.subnet) continue;
+        // The device's own connected route (e.g. a /32 or the VTEP network) is no remote subnet.
+        if (!r.gateway && dev.addresses.some((a) => networkOf(a.address, a.prefixLength) === r.destination)) continue;
+        ov.remotes.push(resolveRemote(ctx, host, dev, r, local));
+      }
+      ov.remotes.sort((a, b) => (a.subnet < b.subnet ? -1 : a.subnet > b.subnet ? 1 : 0));
+      out.push(ov);
+    }
+  }
+  return out;
+}
