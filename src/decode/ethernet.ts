@@ -1,0 +1,63 @@
+/**
+ * Ethernet II / IEEE 802.3 (with 802.2 LLC and SNAP).
+ *
+ *    0                   1                   2                   3
+ *    0 1 2 3 4 5 6 7 8 9 0 1 2 3 4 5 6 7 8 9 0 1 2 3 4 5 6 7 8 9 0 1
+ *   +-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+
+ *   |                  Destination MAC (6 bytes)                    |
+ *   +                               +-------------------------------+
+ *   |                               |                               |
+ *   +-------------------------------+     Source MAC (6 bytes)      +
+ *   |                                                               |
+ *   +-------------------------------+-------------------------------+
+ *   |  EtherType (>= 0x0600) or     |
+ *   |  802.3 length (<= 1500)       |  then, for 802.3: LLC DSAP SSAP Control,
+ *   +-------------------------------+  and SNAP (AA AA 03): OUI (3) + EtherType (2)
+ *
+ * IEEE 802.3, RFC 894 (IP over Ethernet), RFC 1042 (SNAP). The frame check sequence is not in
+ * Linux captures and is not looked for. Used for link type 1 (EN10MB) and for the inner frames of
+ * VXLAN, Geneve and GRE transparent Ethernet bridging (0x6558).
+ */
+import type { Decoder } from './decoder.js';
+import { mac48, u16 } from './bytes.js';
+import { L } from './packet.js';
+
+export function decodeEthernet(c: Decoder, off: number, end: number): void {
+  if (!c.layer(L.ETH, off)) return;
+  if (end - off < 14) {
+    c.short(L.ETH, end);
+    return;
+  }
+  const b = c.b;
+  const p = c.p;
+  p.macDst = mac48(b, off);
+  p.macSrc = mac48(b, off + 6);
+  const type = u16(b, off + 12);
+  if (type >= 0x0600) {
+    c.ether(type, off + 14, end);
+    return;
+  }
+  // 802.3: `type` is the length of the LLC frame that follows (the rest is padding).
+  const llcEnd = Math.min(end, off + 14 + type);
+  decodeLlc(c, off + 14, llcEnd);
+}
+
+/** 802.2 LLC, and SNAP when DSAP = SSAP = 0xAA, control 0x03. */
+export function decodeLlc(c: Decoder, off: number, end: number): void {
+  if (!c.layer(L.LLC, off)) return;
+  if (end - off < 3) {
+    c.short(L.LLC, end);
+    return;
+  }
+  const b = c.b;
+  if (b[off] === 0xaa && b[off + 1] === 0xaa && b[off + 2] === 0x03) {
+    if (end - off < 8) {
+      c.short(L.LLC, end);
+      return;
+    }
+    c.ether(u16(b, off + 6), off + 8, end);
+    return;
+  }
+  // Other LLC (STP, IPX, NetBIOS ...): not decoded.
+  c.payload(off + 3, end);
+}
