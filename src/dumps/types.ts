@@ -46,6 +46,8 @@ export interface IpAddress {
   peer?: string;
   label?: string;
   secondary?: boolean;
+  /** Other address flags as printed: dynamic, noprefixroute, tentative, deprecated, ... */
+  flags?: string[];
   line: number;
 }
 
@@ -88,12 +90,15 @@ export interface RouteRecord {
   src?: string;
   table?: string;
   nexthops?: { gateway?: string; interface?: string; weight?: number }[];
+  /** "inet" or "inet6", from the destination or gateway. */
+  family?: 'inet' | 'inet6';
   line: number;
 }
 
 export interface BridgeVlanRecord {
   port: string;
-  vlans: { vlan: number; pvid: boolean; untagged: boolean; vlanEnd?: number }[];
+  /** `vlanEnd` for a compressed range (`2-7`); `tunnelId`/`tunnelIdEnd` from `bridge vlan tunnelshow`. */
+  vlans: { vlan: number; pvid: boolean; untagged: boolean; vlanEnd?: number; state?: string; tunnelId?: number; tunnelIdEnd?: number }[];
   line: number;
 }
 
@@ -123,6 +128,8 @@ export interface NeighRecord {
   state?: string;
   router?: boolean;
   proxy?: boolean;
+  /** Other flags: managed, extern_learn, ... */
+  flags?: string[];
   line: number;
 }
 
@@ -141,6 +148,20 @@ export interface LinkRecord {
   kind?: string;
   vxlan?: { id?: number; local?: string; remote?: string; group?: string; dev?: string; dstport?: number; learning?: boolean; external?: boolean };
   geneve?: { id?: number; remote?: string; dstport?: number; external?: boolean };
+  /** `vlan protocol 802.1Q id 50`. */
+  vlan?: { protocol?: string; id?: number };
+  /** `bridge_slave`, `bond_slave`, ... (the link is a port of `master`). */
+  slaveKind?: string;
+  qdisc?: string;
+  group?: string;
+  qlen?: number;
+  mode?: string;
+  promiscuity?: number;
+  allmulti?: number;
+  minMtu?: number;
+  maxMtu?: number;
+  altnames?: string[];
+  alias?: string;
   line: number;
 }
 

@@ -1,0 +1,34 @@
+/**
+ * A `hostname` dump: one line holding only a host name (`hostname`, `cat /etc/hostname`,
+ * `hostname -f`). Detection is deliberately weak: any single word looks like this.
+ */
+import type { DumpParser, DumpProblem, HostnameRecord } from './types.js';
+import { nonBlank, numbered, quote } from './text.js';
+
+const NAME = /^(?=.{1,253}$)[A-Za-z0-9_](?:[A-Za-z0-9_-]{0,62})(?:\.[A-Za-z0-9_](?:[A-Za-z0-9_-]{0,62}))*\.?$/;
+
+function detect(lines: string[]): number {
+  const nb = nonBlank(lines);
+  if (nb.length !== 1) return 0;
+  const t = nb[0].trim();
+  if (!NAME.test(t)) return 0;
+  return /^\d+$/.test(t) ? 0.1 : 0.35;
+}
+
+function parse(lines: string[], firstLine: number): { records: HostnameRecord[]; problems: DumpProblem[] } {
+  const records: HostnameRecord[] = [];
+  const problems: DumpProblem[] = [];
+  for (const { n, text } of numbered(lines, firstLine)) {
+    const t = text.trim();
+    if (t === '') continue;
+    if (records.length === 0 && NAME.test(t)) records.push({ hostname: t.replace(/\.$/, ''), line: n });
+    else problems.push({ line: n, message: `unexpected line in a hostname dump: ${quote(t)} (expected one host name)` });
+    if (problems.length >= 3) break;
+  }
+  return { records, problems };
+}
+
+export const hostname: DumpParser<'hostname'> = {
+  info: { command: 'hostname', description: 'hostname / cat /etc/hostname (one host name)', detect },
+  parse,
+};
