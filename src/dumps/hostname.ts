@@ -1,6 +1,7 @@
 /**
  * A `hostname` dump: one line holding only a host name (`hostname`, `cat /etc/hostname`,
- * `hostname -f`). Detection is deliberately weak: any single word looks like this.
+ * `hostname -f`). Detection is deliberately weak (0.25, below the registry's 0.3): any single word looks
+ * like this, so it counts only when the file name (`hostname`) or the typed command says so.
  */
 import type { DumpParser, DumpProblem, HostnameRecord } from './types.js';
 import { nonBlank, numbered, quote } from './text.js';
@@ -12,7 +13,7 @@ function detect(lines: string[]): number {
   if (nb.length !== 1) return 0;
   const t = nb[0].trim();
   if (!NAME.test(t)) return 0;
-  return /^\d+$/.test(t) ? 0.1 : 0.35;
+  return /^\d+$/.test(t) ? 0.1 : 0.25;
 }
 
 function parse(lines: string[], firstLine: number): { records: HostnameRecord[]; problems: DumpProblem[] } {

@@ -44,6 +44,8 @@ export const parsers: readonly DumpParser[] = [
 
 /** Below this confidence content is not recognized. */
 export const MIN_CONFIDENCE = 0.3;
+/** A parser the file name suggests needs only this much (a `hostname` file holding one word). */
+export const HINTED_MIN = 0.2;
 /** Scores this close to the best one are a tie, which the file name breaks. */
 const TIE = 0.15;
 
@@ -106,12 +108,12 @@ function choose(lines: string[], hints: DumpCommand[], only?: DumpCommand): Scor
   let scored = score(lines);
   if (only) scored = scored.filter((s) => s.parser.info.command === only);
   const best = scored[0];
-  if (!best || best.score < MIN_CONFIDENCE) return undefined;
+  if (!best || best.score < HINTED_MIN) return undefined;
   for (const h of hints) {
-    const hinted = scored.find((s) => s.parser.info.command === h && s.score >= MIN_CONFIDENCE && s.score >= best.score - TIE);
+    const hinted = scored.find((s) => s.parser.info.command === h && s.score >= HINTED_MIN && s.score >= best.score - TIE);
     if (hinted) return hinted;
   }
-  return best;
+  return best.score >= MIN_CONFIDENCE ? best : undefined;
 }
 
 function runParser(parser: DumpParser, lines: string[], firstLine: number): { records: DumpRecord[]; problems: DumpProblem[] } {
