@@ -1,0 +1,299 @@
+/**
+ * `podpath packets <inputs..>`: decodes captures and prints one line (or one ndjson record,
+ * docs/packets-ndjson.md) per packet, with the capture point and every encapsulation level.
+ *
+ * Inputs are files, folders (searched recursively for files whose content is pcap, pcapng or gzip)
+ * and globs. Problems go to standard error, one line each (file, packet number, byte offset);
+ * standard output carries only packets. Exit 0 when at least one input was read, 3 when none could
+ * be, 2 for usage errors.
+ */
+import { open, stat } from 'node:fs/promises';
+import { isAbsolute, join, resolve } from 'node:path';
+import { Readable } from 'node:stream';
+import type { Argv } from 'yargs';
+import { globby, isDynamicPattern } from 'globby';
+import type { Command } from './command.js';
+import { EXIT, UserError, type Io } from '../io.js';
+import { formatProblem, type Frame, type InputProblem } from '../capture/frame.js';
+import { readCapture, sniffInputDetails } from '../capture/open.js';
+import { isPcapMagic, PCAP_MAGIC_NS } from '../capture/pcap.js';
+import { Decoder } from '../decode/decoder.js';
+import { summarize } from '../decode/summary.js';
+import { packetLine } from '../report/packet-line.js';
+
+/** Output is handed to io.out() in strings of about this many characters. */
+const BATCH = 1 << 16;
+const CHUNK = 1 << 20;
+/** Packets with decode problems printed per input; the rest are counted. */
+const MAX_PACKET_PROBLEMS = 100;
+
+export interface PacketStats {
+  input: string;
+  read: number;
+  decoded: number;
+  truncated: number;
+  malformed: number;
+  skipped: number;
+}
+
+export interface PacketsOptions {
+  format: 'text' | 'ndjson';
+  vxlanPorts: number[];
+  genevePorts: number[];
+  limit?: number;
+  stats: boolean;
+}
+
+function ports(v: unknown, name: string): number[] {
+  if (v === undefined) return [];
+  const list = Array.isArray(v) ? v : [v];
+  return list.map((x) => {
+    const n = typeof x === 'number' ? x : Number(x);
+    if (!Number.isInteger(n) || n < 1 || n > 65535) throw new UserError(`--${name}: "${x}" is not a UDP port (1-65535)`);
+    return n;
+  });
+}
+
+export function packetsOptions(argv: Record<string, unknown>): PacketsOptions {
+  const format = (argv.format ?? 'text') as string;
+  if (format !== 'text' && format !== 'ndjson') throw new UserError(`--format: "${format}" is not text or ndjson`);
+  let limit: number | undefined;
+  if (argv.limit !== undefined) {
+    limit = Number(argv.limit);
+    if (!Number.isInteger(limit) || limit < 0) throw new UserError(`--limit: "${String(argv.limit)}" is not a whole number`);
+  }
+  return {
+    format,
+    vxlanPorts: ports(argv['vxlan-port'] ?? argv.vxlanPort, 'vxlan-port'),
+    genevePorts: ports(argv['geneve-port'] ?? argv.genevePort, 'geneve-port'),
+    limit,
+    stats: Boolean(argv.stats),
+  };
+}
+
+interface Input {
+  /** As shown in messages and records. */
+  name: string;
+  /** Where to read it ("-" for standard input). */
+  path: string;
+}
+
+/**
+ * Expands the command line's inputs: "-", files, folders (recursive, content-sniffed), globs.
+ * Inputs that name nothing become problems.
+ */
+export async function expandInputs(args: string[], cwd: string, problem: (p: InputProblem) => void): Promise<Input[]> {
+  const out: Input[] = [];
+  for (const arg of args) {
+    if (arg === '-') {
+      out.push({ name: '-', path: '-' });
+      continue;
+    }
+    const abs = isAbsolute(arg) ? arg : resolve(cwd, arg);
+    const st = await stat(abs).catch(() => undefined);
+    if (st?.isDirectory()) {
+      const files = (await globby('**/*', { cwd: abs, onlyFiles: true, dot: false, followSymbolicLinks: true })).sort();
+      let n = 0;
+      for (const rel of files) {
+        const d = await sniffInputDetails(join(abs, rel));
+        const capture = d.kind === 'pcap' || d.kind === 'pcapng' || (d.kind === 'gzip' && (d.inner === 'pcap' || d.inner === 'pcapng'));
+        if (!capture) continue;
+        out.push({ name: join(arg, rel), path: join(abs, rel) });
+        n++;
+      }
+      if (n === 0) problem({ input: arg, severity: 'error', message: 'folder holds no pcap, pcapng or gzip-compressed capture' });
+      continue;
+    }
+    if (st === undefined && isDynamicPattern(arg)) {
+      const files = (await globby(arg, { cwd, onlyFiles: true })).sort();
+      if (files.length === 0) problem({ input: arg, severity: 'error', message: 'no file matches this pattern' });
+      for (const f of files) out.push({ name: f, path: isAbsolute(f) ? f : resolve(cwd, f) });
+      continue;
+    }
+    out.push({ name: arg, path: abs });
+  }
+  return out;
+}
+
+function ioMessage(e: unknown): string {
+  const err = e as NodeJS.ErrnoException;
+  switch (err?.code) {
+    case 'ENOENT':
+      return 'no such file or directory';
+    case 'EACCES':
+    case 'EPERM':
+      return 'cannot read the file: permission denied';
+    case 'EISDIR':
+      return 'is a directory, not a capture file';
+    default:
+      return `cannot read the file: ${err?.message ?? String(e)}`;
+  }
+}
+
+export const packets: Command = {
+  command: 'packets <inputs..>',
+  describe: 'decode captures: one line (or ndjson record) per packet, inner headers included',
+  builder: (y: Argv) =>
+    y
+      .positional('inputs', { type: 'string', array: true, describe: 'capture files, folders, globs, or - for standard input' })
+      .option('format', { choices: ['text', 'ndjson'] as const, default: 'text', describe: 'output format' })
+      .option('vxlan-port', { type: 'number', array: true, describe: 'also decode this UDP port as VXLAN (4789 and 8472 always are); repeatable' })
+      .option('geneve-port', { type: 'number', array: true, describe: 'also decode this UDP port as Geneve (6081 always is); repeatable' })
+      .option('limit', { type: 'number', describe: 'stop after this many packets (over all inputs)' })
+      .option('stats', { type: 'boolean', default: false, describe: 'print per-input packet accounting on standard error' }) as unknown as Argv,
+  run: (argv, io) => runPackets(argv, io),
+};
+
+export async function runPackets(argv: Record<string, unknown>, io: Io): Promise<number> {
+  const opts = packetsOptions(argv);
+  const args = ((argv.inputs as unknown[] | undefined) ?? []).map(String);
+  if (args.length === 0) throw new UserError('name at least one capture (file, folder, glob or -)');
+  const problem = (p: InputProblem) => io.err(formatProblem(p));
+  const inputs = await expandInputs(args, io.cwd, problem);
+  const decoder = new Decoder({ vxlanPorts: opts.vxlanPorts, genevePorts: opts.genevePorts });
+  const all: PacketStats[] = [];
+  let readCount = 0;
+  let total = 0;
+  let out = '';
+  let drain: Promise<void> | undefined;
+  const flush = () => {
+    if (out.length === 0) return;
+    if (!io.out(out) && drain === undefined) drain = io.drain();
+    out = '';
+  };
+  const limit = opts.limit ?? Infinity;
+  const text = opts.format === 'text';
+
+  for (const input of inputs) {
+    if (total >= limit) break;
+    const st: PacketStats = { input: input.name, read: 0, decoded: 0, truncated: 0, malformed: 0, skipped: 0 };
+    let shownProblems = 0;
+    let hiddenProblems = 0;
+    let stopped = false;
+
+    // Our own chunk source, so that reading waits while standard output drains.
+    let fh: Awaited<ReturnType<typeof open>> | undefined;
+    if (input.path !== '-') {
+      try {
+        const s = await stat(input.path);
+        if (s.isDirectory()) throw Object.assign(new Error('directory'), { code: 'EISDIR' });
+        fh = await open(input.path, 'r');
+      } catch (e) {
+        problem({ input: input.name, severity: 'error', message: ioMessage(e) });
+        continue;
+      }
+    } else if (io.stdin === undefined) {
+      problem({ input: '-', severity: 'error', message: 'standard input is not available' });
+      continue;
+    }
+    decoder.tsDigits = 0;
+    const file = fh;
+    const stdin = io.stdin;
+    async function* chunks(): AsyncGenerator<Buffer> {
+      let first = true;
+      const next = async (): Promise<Buffer | undefined> => {
+        if (file) {
+          const buf = Buffer.allocUnsafe(CHUNK);
+          const { bytesRead } = await file.read(buf, 0, CHUNK, null);
+          return bytesRead === 0 ? undefined : buf.subarray(0, bytesRead);
+        }
+        return undefined;
+      };
+      const fromStdin = file ? undefined : (stdin as Readable)[Symbol.asyncIterator]();
+      for (;;) {
+        if (drain !== undefined) {
+          await drain;
+          drain = undefined;
+        }
+        if (stopped) return;
+        let c: Buffer | undefined;
+        if (fromStdin) {
+          const r = await fromStdin.next();
+          c = r.done ? undefined : typeof r.value === 'string' ? Buffer.from(r.value) : (r.value as Buffer);
+        } else c = await next();
+        if (c === undefined) return;
+        if (first) {
+          first = false;
+          // Timestamp digits from a classic pcap's magic; pcapng and gzip: per packet (decoder default).
+          if (c.length >= 4 && isPcapMagic(c)) {
+            const be = c.readUInt32BE(0);
+            const le = c.readUInt32LE(0);
+            decoder.tsDigits = be === PCAP_MAGIC_NS || le === PCAP_MAGIC_NS ? 9 : 6;
+          }
+        }
+        yield c;
+      }
+    }
+    const source = Readable.from(chunks(), { objectMode: true, highWaterMark: 1 });
+    let summary;
+    try {
+      summary = await readCapture('-', {
+        frame(f: Frame) {
+          if (stopped) return;
+          if (total >= limit) {
+            stopped = true;
+            return;
+          }
+          const p = decoder.decode(f);
+          p.input = input.name;
+          total++;
+          st.read++;
+          if (total >= limit) stopped = true;
+          switch (p.status) {
+            case 'decoded':
+              st.decoded++;
+              break;
+            case 'truncated':
+              st.truncated++;
+              break;
+            case 'malformed':
+              st.malformed++;
+              break;
+            case 'skipped':
+              st.skipped++;
+              break;
+          }
+          if (p.problems.length > 0) {
+            if (shownProblems < MAX_PACKET_PROBLEMS) {
+              shownProblems++;
+              io.err(formatProblem({ input: input.name, severity: 'warning', message: p.problems.join('; '), packet: f.index, offset: f.offset }));
+            } else hiddenProblems++;
+          }
+          out += text ? packetLine(p) + '\n' : JSON.stringify(summarize(p)) + '\n';
+          if (out.length >= BATCH) flush();
+        },
+        problem(x: InputProblem) {
+          if (stopped) return;
+          problem({ ...x, input: input.name });
+        },
+      }, { stdin: source });
+    } finally {
+      await fh?.close().catch(() => undefined);
+    }
+    if (hiddenProblems > 0) {
+      io.err(formatProblem({ input: input.name, severity: 'warning', message: `${hiddenProblems} more packets with decode problems not shown` }));
+    }
+    if (summary.format !== 'unknown') readCount++;
+    all.push(st);
+    flush();
+  }
+  flush();
+  if (drain !== undefined) await drain;
+  if (opts.stats) {
+    const line = (s: PacketStats) =>
+      `${s.input}: read ${s.read}, decoded ${s.decoded}, truncated ${s.truncated}, malformed ${s.malformed}, skipped ${s.skipped}`;
+    for (const s of all) io.err(`podpath: stats: ${line(s)}`);
+    if (all.length > 1) {
+      const t: PacketStats = { input: 'total', read: 0, decoded: 0, truncated: 0, malformed: 0, skipped: 0 };
+      for (const s of all) {
+        t.read += s.read;
+        t.decoded += s.decoded;
+        t.truncated += s.truncated;
+        t.malformed += s.malformed;
+        t.skipped += s.skipped;
+      }
+      io.err(`podpath: stats: ${line(t)}`);
+    }
+  }
+  return readCount > 0 ? EXIT.OK : EXIT.NO_INPUT;
+}
