@@ -1,0 +1,94 @@
+/**
+ * The JSON report (`--format json`): the Report contract (src/path/types.ts, schema
+ * "podpath.report/1") with its keys in the contract's order whatever order the analyzer built
+ * them in, 2-space indent, trailing newline. And NDJSON (`--format ndjson`): one line per flow
+ * (`{"type":"flow",...}`), then one per finding (`{"type":"finding",...}`, topology findings
+ * included), then one `{"type":"stats",...}` line. docs/report-formats.md.
+ */
+import type { Report } from '../path/types.js';
+
+/** Key order of one object type; `of` gives the shapes of nested members (arrays: per element). */
+interface Shape {
+  keys: string[];
+  of?: Record<string, Shape>;
+}
+
+const S = (keys: string, of?: Record<string, Shape>): Shape => ({ keys: keys.split(' '), of });
+
+const EVIDENCE = S('input line packet text');
+const FINDING = S('severity code message evidence', { evidence: EVIDENCE });
+const INTERFACE = S('name index kind mtu mac addresses master peer linkNetns lower state vxlan geneve ports vlans evidence', {
+  addresses: S('family address prefixLength scope'),
+  vxlan: S('vni port local dev learning'),
+  geneve: S('vni port'),
+  vlans: S('port vlan pvid untagged'),
+  evidence: EVIDENCE,
+});
+const HOST = S('name role node interfaces routes neighbors fdb listening inputs underlay', {
+  interfaces: INTERFACE,
+  routes: S('destination gateway interface metric type onlink src table evidence', { evidence: EVIDENCE }),
+  neighbors: S('address mac dev state evidence', { evidence: EVIDENCE }),
+  fdb: S('mac dev dst vlan master permanent evidence', { evidence: EVIDENCE }),
+  listening: S('proto address port process evidence', { evidence: EVIDENCE }),
+  underlay: S('address interface source evidence', { evidence: EVIDENCE }),
+});
+const TOPOLOGY = S('hosts pods overlay captures findings', {
+  hosts: HOST,
+  pods: S('name namespace ip host source evidence', { evidence: EVIDENCE }),
+  overlay: S('host device type vni port local subnet remotes evidence', {
+    remotes: S('subnet gateway vtep host source evidence', { evidence: EVIDENCE }),
+    evidence: EVIDENCE,
+  }),
+  captures: S('input host interface via note'),
+  findings: FINDING,
+});
+const STEP = S('host interface action detail evidence', { evidence: EVIDENCE });
+const POINT = S('host interface');
+export const FLOW = S('id protocol src dst kind verdict packets requests responses path returnPath tunnel seenAt latency summary why', {
+  src: S('ip port pod namespace host'),
+  dst: S('ip port pod namespace host'),
+  path: STEP,
+  returnPath: STEP,
+  tunnel: S('type vni port'),
+  seenAt: S('input host interface packets first last'),
+  latency: S('hops rttUs', { hops: S('from to medianUs samples', { from: POINT, to: POINT }) }),
+});
+const STATS = S('packets decoded truncated malformed skipped unexplained');
+const REPORT = S('schema inputs topology flows findings clocks stats problems', {
+  inputs: S('path kind host interface packets format sha256 commands problems'),
+  topology: TOPOLOGY,
+  flows: FLOW,
+  findings: FINDING,
+  clocks: S('host reference offsetUs samples'),
+  stats: STATS,
+});
+
+/** A copy of `value` with its keys in `shape`'s order (unknown keys after, in their order; undefined dropped). */
+function ordered(value: unknown, shape: Shape | undefined): unknown {
+  if (Array.isArray(value)) return value.map((v) => ordered(v, shape));
+  if (value === null || typeof value !== 'object' || !shape) return value;
+  const obj = value as Record<string, unknown>;
+  const out: Record<string, unknown> = {};
+  const keys = [...shape.keys.filter((k) => k in obj), ...Object.keys(obj).filter((k) => !shape.keys.includes(k))];
+  for (const k of keys) {
+    if (obj[k] === undefined) continue;
+    out[k] = ordered(obj[k], shape.of?.[k]);
+  }
+  return out;
+}
+
+export function renderJson(report: Report): string {
+  return JSON.stringify(ordered(report, REPORT), null, 2) + '\n';
+}
+
+/** NDJSON: flows, then findings (report, then topology), then one stats line. */
+export function renderNdjson(report: Report): string {
+  const lines: string[] = [];
+  const line = (type: string, v: unknown, shape: Shape) =>
+    lines.push(JSON.stringify({ type, ...(ordered(v, shape) as Record<string, unknown>) }));
+  for (const f of report.flows) line('flow', f, FLOW);
+  const findings = [...report.findings, ...report.topology.findings.filter((t) => !report.findings.includes(t))];
+  for (const f of findings) line('finding', f, FINDING);
+  line('stats', report.stats, STATS);
+  return lines.join('\n') + '\n';
+}

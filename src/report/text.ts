@@ -1,0 +1,318 @@
+/**
+ * The terminal report (`podpath analyze`, default format): a summary paragraph first, then the
+ * inputs, the topology, the flows, the findings with their evidence, stats and clock offsets.
+ * Tables use the `table` package with column widths fitted to the terminal width; every other
+ * line is word-wrapped to it. Input text is stripped of escape sequences (terminalText).
+ */
+import { getBorderCharacters, table } from 'table';
+import type { Host, TopoInterface } from '../topology/model.js';
+import type { FlowReport, Report } from '../path/types.js';
+import { terminalText } from './escape.js';
+import {
+  endpointText,
+  evidenceRef,
+  formatUs,
+  latencyText,
+  nodeAddress,
+  sortedFindings,
+  stepLatency,
+  stepSightings,
+  summarize,
+  underlayInterface,
+  vanishedAt,
+} from './summary.js';
+
+export interface TextOptions {
+  /** Terminal width; 100 when not a terminal. Never below 40. */
+  columns?: number;
+}
+
+const DEFAULT_COLUMNS = 100;
+
+/** Display width of a line (one column per code point; the renderer writes no wide characters of its own). */
+function width(s: string): number {
+  return [...s].length;
+}
+
+/** Word-wraps `text` to `columns`, every line prefixed by `indent` (the first by `first`, if given). */
+export function wrap(text: string, columns: number, indent = '', first = indent): string[] {
+  const out: string[] = [];
+  for (const para of terminalText(text).split('\n')) {
+    let line = first;
+    let prefix = first;
+    const words = para.split(/ +/).filter((w) => w !== '');
+    if (words.length === 0) {
+      out.push(first.trimEnd());
+      continue;
+    }
+    for (let w of words) {
+      const room = columns - width(prefix);
+      // Words longer than a line are cut.
+      while (width(w) > Math.max(room, 1)) {
+        if (line !== prefix) {
+          out.push(line);
+          line = prefix = indent;
+        }
+        const r = Math.max(columns - width(prefix), 1);
+        out.push(prefix + [...w].slice(0, r).join(''));
+        line = prefix = indent;
+        w = [...w].slice(r).join('');
+      }
+      if (w === '') continue;
+      if (line === prefix) line += w;
+      else if (width(line) + 1 + width(w) <= columns) line += ' ' + w;
+      else {
+        out.push(line);
+        line = prefix = indent;
+        line += w;
+      }
+    }
+    out.push(line);
+    first = indent;
+  }
+  return out;
+}
+
+interface ColumnSpec {
+  /** Columns that can not shrink below this (the header's longest word, by default). */
+  min?: number;
+  max?: number;
+  align?: 'left' | 'right';
+}
+
+/**
+ * Draws a table whose total width fits `columns`: natural widths first, then the widest column
+ * shrinks (wrapping its cells) until it fits or every column is at its minimum.
+ */
+export function fitTable(header: string[], rows: string[][], columns: number, specs: ColumnSpec[] = []): string {
+  const data = [header, ...rows].map((r) => r.map((c) => terminalText(c)));
+  const n = header.length;
+  const overhead = 3 * n + 1;
+  const natural = header.map((_, i) => Math.max(1, ...data.map((r) => Math.max(...r[i].split('\n').map(width)))));
+  const mins = header.map((h, i) => {
+    const longestHeaderWord = Math.max(...h.split(/\s+/).map(width));
+    return Math.min(natural[i], specs[i]?.min ?? Math.max(4, longestHeaderWord));
+  });
+  const widths = natural.map((w, i) => Math.min(w, specs[i]?.max ?? Infinity));
+  let total = widths.reduce((a, b) => a + b, 0) + overhead;
+  while (total > columns) {
+    let best = -1;
+    for (let i = 0; i < n; i++) {
+      if (widths[i] > mins[i] && (best < 0 || widths[i] - mins[i] > widths[best] - mins[best])) best = i;
+    }
+    if (best < 0) break;
+    widths[best]--;
+    total--;
+  }
+  return table(data, {
+    border: getBorderCharacters('norc'),
+    columns: widths.map((w, i) => ({ width: w, wrapWord: true, alignment: specs[i]?.align ?? 'left' })),
+    drawHorizontalLine: (i, size) => i === 0 || i === 1 || i === size,
+  }).trimEnd();
+}
+
+function heading(title: string, columns: number): string {
+  return `${title}\n${'─'.repeat(Math.min(width(title), columns))}`;
+}
+
+function ifaceText(i: TopoInterface): string {
+  const kind =
+    i.kind === 'vxlan' && i.vxlan
+      ? `vxlan VNI ${i.vxlan.vni ?? '?'} port ${i.vxlan.port ?? '?'}`
+      : i.kind === 'geneve' && i.geneve
+        ? `geneve VNI ${i.geneve.vni ?? '?'}`
+        : i.kind;
+  const addrs = i.addresses.filter((a) => a.family === 'inet').map((a) => `${a.address}/${a.prefixLength}`);
+  const more = i.kind === 'bridge' && i.ports?.length ? ` (${i.ports.length} ports)` : '';
+  return `${i.name} ${kind}${more}${addrs.length ? ' ' + addrs.join(' ') : ''}`;
+}
+
+/** A node's key interfaces: its underlay NIC, tunnel devices, bridges; veths are counted. */
+export function keyInterfaces(h: Host): { key: TopoInterface[]; veths: TopoInterface[] } {
+  const nic = underlayInterface(h);
+  const key = h.interfaces.filter(
+    (i) => i === nic || i.kind === 'vxlan' || i.kind === 'geneve' || i.kind === 'bridge' || i.kind === 'ipip' || i.kind === 'gre' || (h.role === 'pod' && i.kind !== 'loopback'),
+  );
+  return { key, veths: h.role === 'node' ? h.interfaces.filter((i) => i.kind === 'veth') : [] };
+}
+
+function inputsTable(report: Report, columns: number): string {
+  if (report.inputs.length === 0) return 'No inputs.';
+  const rows = report.inputs.map((i) => [
+    i.path,
+    i.kind + (i.format ? ` (${i.format})` : ''),
+    i.host ?? '',
+    i.interface ?? '',
+    i.packets !== undefined ? String(i.packets) : i.commands?.length ? `${i.commands.length} cmds` : '',
+    i.problems.join('\n'),
+  ]);
+  return fitTable(['path', 'kind', 'host', 'interface', 'packets', 'problems'], rows, columns, [
+    { min: 12 },
+    {},
+    { min: 8 },
+    { min: 5 },
+    { align: 'right' },
+    { min: 8 },
+  ]);
+}
+
+function topologyText(report: Report, columns: number): string {
+  const topo = report.topology;
+  const parts: string[] = [];
+  if (topo.hosts.length) {
+    const rows = topo.hosts.map((h) => {
+      const { key, veths } = keyInterfaces(h);
+      const lines = key.map(ifaceText);
+      if (veths.length) lines.push(`${veths.length} veth${veths.length === 1 ? '' : 's'}`);
+      const pods = topo.pods.filter((p) => p.host === h.name).map((p) => `${p.namespace ? p.namespace + '/' : ''}${p.name} ${p.ip}`);
+      const addr = h.role === 'node' ? nodeAddress(topo, h.name) : undefined;
+      return [h.name, h.role + (h.node ? ` on ${h.node}` : '') + (addr ? `\nunderlay ${addr}` : ''), lines.join('\n'), pods.join('\n')];
+    });
+    parts.push(fitTable(['host', 'role', 'interfaces', 'pods'], rows, columns, [{ min: 10 }, { min: 8 }, { min: 14 }, { min: 8 }]));
+  } else parts.push('No host dumps.');
+  const ovRows: string[][] = [];
+  for (const o of topo.overlay) {
+    const dev = `${o.device} ${o.type}`;
+    const vp = `${o.vni ?? '?'}/${o.port ?? '?'}`;
+    if (o.remotes.length === 0) ovRows.push([o.host, dev, vp, `${o.subnet ?? '?'} (no remotes)`, '']);
+    for (const r of o.remotes) {
+      ovRows.push([
+        o.host,
+        dev,
+        vp,
+        `${o.subnet ?? '?'} → ${r.subnet}`,
+        `${r.vtep ?? r.gateway ?? '?'}${r.host ? ` on ${r.host}` : ''} [${r.source}]`,
+      ]);
+    }
+  }
+  if (ovRows.length) {
+    parts.push(fitTable(['host', 'device', 'VNI/port', 'subnet → remote', 'via VTEP [source]'], ovRows, columns, [{ min: 10 }, { min: 8 }]));
+  }
+  return parts.join('\n');
+}
+
+function flowRow(f: FlowReport): string[] {
+  return [
+    f.id,
+    f.protocol,
+    `${endpointText(f.src)}\n→ ${endpointText(f.dst)}`,
+    f.kind,
+    f.summary,
+    f.verdict,
+    latencyText(f),
+  ];
+}
+
+function flowsTable(report: Report, columns: number): string {
+  if (report.flows.length === 0) return 'No flows.';
+  return fitTable(['id', 'proto', 'src → dst', 'kind', 'path', 'verdict', 'latency'], report.flows.map(flowRow), columns, [
+    { min: 2 },
+    { min: 4 },
+    { min: 14 },
+    { min: 5 },
+    { min: 12 },
+    { min: 7 },
+    { min: 6 },
+  ]);
+}
+
+function findingsText(report: Report, columns: number): string[] {
+  const out: string[] = [];
+  for (const f of sortedFindings(report.findings)) {
+    out.push(...wrap(`${f.severity.toUpperCase()} ${f.code}`, columns, '  ', '  '));
+    out.push(...wrap(f.message, columns, '    '));
+    for (const e of f.evidence) {
+      out.push(...wrap(`${evidenceRef(e)}${e.text ? '  ' + e.text : ''}`, columns, '        ', '      '));
+    }
+  }
+  return out.length ? out : ['  none'];
+}
+
+function statsLine(report: Report): string {
+  const s = report.stats;
+  return `Packets: ${s.packets} read, ${s.decoded} decoded, ${s.truncated} truncated, ${s.malformed} malformed, ${s.skipped} skipped, ${s.unexplained} unexplained`;
+}
+
+function clockLines(report: Report): string[] {
+  return report.clocks.map((c) => {
+    const sign = c.offsetUs >= 0 ? '+' : '-';
+    return `${c.host} ${sign}${formatUs(Math.abs(c.offsetUs))} vs ${c.reference} (${c.samples} sample${c.samples === 1 ? '' : 's'})`;
+  });
+}
+
+/** The summary paragraph: what failed, where, the likely cause. */
+export function summaryParagraph(report: Report): string {
+  const s = summarize(report);
+  if (s.worst) {
+    return `${s.lead}: ${s.headline}. ${s.cause ?? ''} (${s.counts}; ${s.flows}.)`.replace(/\.\. /g, '. ');
+  }
+  return `${s.headline[0].toUpperCase()}${s.headline.slice(1)}. ${s.flows}, ${report.stats.packets} packets, ${report.inputs.length} inputs.`;
+}
+
+export function renderText(report: Report, opts: TextOptions = {}): string {
+  const columns = Math.max(40, opts.columns ?? DEFAULT_COLUMNS);
+  const out: string[] = [];
+  out.push(...wrap(summaryParagraph(report), columns));
+  out.push('', heading('Inputs', columns), inputsTable(report, columns));
+  out.push('', heading('Topology', columns), topologyText(report, columns));
+  out.push('', heading('Flows', columns), flowsTable(report, columns));
+  out.push('', heading('Findings', columns), ...findingsText(report, columns));
+  out.push('', ...wrap(statsLine(report), columns));
+  const clocks = clockLines(report);
+  if (clocks.length) out.push(...wrap('Clock offsets: ' + clocks.join('; '), columns, '  ', ''));
+  if (report.problems.length) {
+    out.push('', heading('Problems', columns));
+    for (const p of report.problems) out.push(...wrap(p, columns, '    ', '  - '));
+  }
+  return out.join('\n') + '\n';
+}
+
+/** The hop-by-hop story of the flows with these ids (all flows when `flowIds` is empty). */
+export function renderExplain(report: Report, flowIds: string[] = [], opts: TextOptions = {}): string {
+  const columns = Math.max(40, opts.columns ?? DEFAULT_COLUMNS);
+  const flows = flowIds.length ? report.flows.filter((f) => flowIds.includes(f.id)) : report.flows;
+  const out: string[] = [];
+  const missing = flowIds.filter((id) => !report.flows.some((f) => f.id === id));
+  if (missing.length) out.push(...wrap(`No flow with id ${missing.join(', ')} (ids: ${report.flows.map((f) => f.id).join(', ') || 'none'}).`, columns), '');
+  const lost = summarize(report).lost;
+  for (const f of flows) {
+    out.push(...wrap(`Flow ${f.id}: ${f.protocol} ${endpointText(f.src)} → ${endpointText(f.dst)} (${f.kind}${f.tunnel ? `, ${f.tunnel.type} VNI ${f.tunnel.vni ?? '?'} port ${f.tunnel.port ?? '?'}` : ''})`, columns));
+    const counts = [`${f.packets} packet${f.packets === 1 ? '' : 's'}`];
+    if (f.requests !== undefined) counts.push(`${f.requests} requests`);
+    if (f.responses !== undefined) counts.push(`${f.responses} responses`);
+    out.push(...wrap(counts.join(', '), columns, '  ', '  '));
+    const story = (title: string, path: FlowReport['path'], mark?: number) => {
+      out.push('', `  ${title}`);
+      const w = String(path.length).length;
+      path.forEach((s, i) => {
+        const lat = title === 'Path' ? stepLatency(f, i) : undefined;
+        if (lat !== undefined) out.push(...wrap(`│ +${formatUs(lat)}`, columns, ' '.repeat(w + 6), ' '.repeat(w + 4)));
+        const num = `${String(i + 1).padStart(w)}.`;
+        const cross = i === mark ? 'NEVER ARRIVED: ' : '';
+        const headline = `${num} ${s.host}  ${s.interface ?? '-'}  ${s.action}`;
+        out.push(...wrap(headline, columns, ' '.repeat(w + 6), '  '));
+        out.push(...wrap(cross + s.detail, columns, ' '.repeat(w + 6)));
+        if (title === 'Path') {
+          const seen = stepSightings(f, s);
+          for (const inp of seen.inputs) out.push(...wrap(`seen in ${inp}`, columns, ' '.repeat(w + 8), ' '.repeat(w + 6)));
+          if (seen.packets.length) {
+            out.push(...wrap(`packets ${seen.packets.map(evidenceRef).join(', ')}`, columns, ' '.repeat(w + 8), ' '.repeat(w + 6)));
+          }
+        }
+        for (const e of (s.evidence ?? []).filter((e) => e.packet === undefined)) {
+          out.push(...wrap(`from ${evidenceRef(e)}${e.text ? '  ' + e.text : ''}`, columns, ' '.repeat(w + 8), ' '.repeat(w + 6)));
+        }
+      });
+    };
+    story('Path', f.path, vanishedAt(f, lost));
+    if (f.returnPath?.length) story('Return path', f.returnPath);
+    const rtt = f.latency?.rttUs !== undefined ? ` RTT ${formatUs(f.latency.rttUs)}.` : '';
+    out.push('', ...wrap(`Verdict: ${f.verdict.toUpperCase()}. ${f.why}${rtt}`, columns, '    ', '  '));
+    if (f.seenAt.length) {
+      out.push(...wrap('Seen at: ' + f.seenAt.map((s) => `${s.input} (${s.host ?? '?'} ${s.interface ?? '?'}, ${s.packets} packets, ${s.first} .. ${s.last})`).join('; '), columns, '    ', '  '));
+    }
+    out.push('');
+  }
+  if (flows.length === 0 && !missing.length) out.push('No flows.');
+  return out.join('\n').replace(/\n+$/, '') + '\n';
+}

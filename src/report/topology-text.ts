@@ -1,0 +1,106 @@
+/**
+ * `podpath topology` (text): per host an interface table and a route table, then the overlay map,
+ * pods, capture points and findings. Input text is stripped of escape sequences and control
+ * characters before it reaches the terminal.
+ */
+import { getBorderCharacters, table } from 'table';
+import type { Evidence, Host, Topology } from '../topology/model.js';
+
+// eslint-disable-next-line no-control-regex
+const ANSI = /\u001B\[[0-?]*[ -/]*[@-~]|\u001B[@-_]/g;
+// eslint-disable-next-line no-control-regex
+const CONTROL = /[\u0000-\u0009\u000B-\u001F\u007F-\u009F]/g;
+
+/** Terminal-safe text: no escape sequences, no control characters (a hostile host name stays inert). */
+export function plain(value: unknown): string {
+  return String(value ?? '').replace(ANSI, '').replace(CONTROL, '?');
+}
+
+function grid(header: string[], rows: unknown[][]): string {
+  const data = [header, ...rows.map((r) => r.map((c) => plain(c === undefined ? '' : c)))];
+  return table(data, {
+    border: getBorderCharacters('norc'),
+    drawHorizontalLine: (i, n) => i === 0 || i === 1 || i === n,
+  });
+}
+
+function where(e: Evidence | undefined): string {
+  if (!e) return '';
+  return `${e.input}${e.line !== undefined ? `:${e.line}` : ''}${e.packet !== undefined ? ` #${e.packet}` : ''}`;
+}
+
+function hostTitle(h: Host): string {
+  const parts = [h.role === 'pod' ? `pod namespace${h.node ? ` on ${h.node}` : ''}` : 'node'];
+  if (h.underlay) parts.push(`underlay ${h.underlay.address}${h.underlay.interface ? ` on ${h.underlay.interface}` : ''} (${h.underlay.source})`);
+  return `${h.name}: ${parts.join(', ')}`;
+}
+
+export function renderTopologyText(t: Topology): string {
+  const out: string[] = [];
+  for (const h of t.hosts) {
+    out.push(plain(hostTitle(h)));
+    if (h.interfaces.length === 0) out.push('  (no interfaces: no ip addr/link dumps)\n');
+    else {
+      out.push(
+        grid(
+          ['#', 'interface', 'kind', 'mtu', 'mac', 'addresses', 'bridge', 'peer', 'tunnel'],
+          h.interfaces.map((i) => [
+            i.index,
+            i.name,
+            i.kind,
+            i.mtu,
+            i.mac,
+            i.addresses.map((a) => `${a.address}/${a.prefixLength}`).join('\n'),
+            i.kind === 'bridge' ? `ports: ${(i.ports ?? []).join(', ') || '-'}` : i.master ? `in ${i.master}` : '',
+            i.peer ? `${i.peer}${i.linkNetns && !i.peer.includes('/') ? ` (netns ${i.linkNetns})` : ''}` : '',
+            i.vxlan
+              ? [i.vxlan.vni !== undefined ? `vni ${i.vxlan.vni}` : '', i.vxlan.port !== undefined ? `port ${i.vxlan.port}` : '', i.vxlan.local ? `local ${i.vxlan.local}` : '', i.vxlan.dev ? `dev ${i.vxlan.dev}` : '']
+                  .filter(Boolean)
+                  .join(' ')
+              : '',
+          ]),
+        ),
+      );
+    }
+    if (h.routes.length > 0) {
+      out.push(
+        grid(
+          ['destination', 'gateway', 'dev', 'metric', 'from'],
+          h.routes.map((r) => [
+            `${r.type ? `${r.type} ` : ''}${r.destination}${r.table ? ` table ${r.table}` : ''}`,
+            r.gateway,
+            r.interface,
+            r.metric,
+            where(r.evidence),
+          ]),
+        ),
+      );
+    }
+  }
+  out.push('Overlay map');
+  if (t.overlay.length === 0) out.push('  (no VXLAN or Geneve device found)\n');
+  else {
+    const rows: unknown[][] = [];
+    for (const o of t.overlay) {
+      const own = [`${o.host}`, `${o.device} (${o.type}${o.vni !== undefined ? ` vni ${o.vni}` : ''}${o.port !== undefined ? ` port ${o.port}` : ''})`, o.local, o.subnet];
+      if (o.remotes.length === 0) rows.push([...own, '', '', '', '', '']);
+      for (const r of o.remotes) rows.push([...own, r.subnet, r.gateway, r.vtep ?? 'unknown', r.host ?? 'unknown', r.source]);
+    }
+    out.push(grid(['host', 'device', 'local VTEP', 'pod subnet', 'remote subnet', 'gateway', 'remote VTEP', 'remote host', 'source'], rows));
+  }
+  if (t.pods.length > 0) {
+    out.push('Pods');
+    out.push(grid(['namespace', 'pod', 'ip', 'host', 'source'], t.pods.map((p) => [p.namespace, p.name, p.ip, p.host, p.source])));
+  }
+  if (t.captures.length > 0) {
+    out.push('Capture points');
+    out.push(grid(['capture', 'host', 'interface', 'how'], t.captures.map((c) => [c.input, c.host, c.interface, c.via])));
+  }
+  out.push('Findings');
+  if (t.findings.length === 0) out.push('  none\n');
+  for (const f of t.findings) {
+    out.push(plain(`  ${f.severity.toUpperCase()} ${f.code}: ${f.message}`));
+    for (const e of f.evidence.slice(0, 4)) out.push(plain(`      ${where(e)}${e.text ? `  ${e.text}` : ''}`));
+  }
+  return out.join('\n') + '\n';
+}
