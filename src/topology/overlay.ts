@@ -127,7 +127,7 @@ export function underlayOf(ctx: BuildContext, h: Host): Underlay | undefined {
         interface: connected.interface,
         source: 'name',
         evidence: [
-          { input: h.name, text: `host name ${h.name} encodes ${fromName} (AWS private DNS name)` },
+          { input: connected.evidence.input, text: `host name ${h.name} encodes ${fromName} (AWS private DNS name)` },
           connected.evidence,
         ],
       };

@@ -1,0 +1,130 @@
+/**
+ * `podpath topology <paths..>`: rebuilds the network of an incident (hosts, interfaces, bridges,
+ * veth pairs, VXLAN overlay map, pods) from its dumps, and ties captures to capture points by
+ * pcapng interface name or file name (captures are not decoded here).
+ *
+ * Formats: text (tables), json (docs/topology-json.md, schema podpath.topology/1), mermaid, dot.
+ * Input problems go to standard error, one line each.
+ */
+import { readFile, stat } from 'node:fs/promises';
+import { resolve } from 'node:path';
+import { gunzipSync } from 'node:zlib';
+import type { Argv } from 'yargs';
+import type { Command } from './command.js';
+import { EXIT, UserError, type Io } from '../io.js';
+import { discoverIncident, type InputFile } from '../inputs/discover.js';
+import { pcapngInterfaceNamesOf } from '../inputs/pcapng-names.js';
+import { parseDump } from '../dumps/index.js';
+import { buildTopology, type HostSection } from '../topology/build.js';
+import { newCaptureFacts, type CaptureFacts } from '../topology/facts.js';
+import type { Topology } from '../topology/model.js';
+import { renderTopologyText } from '../report/topology-text.js';
+import { renderTopologyJson } from '../report/topology-json.js';
+import { renderTopologyMermaid } from '../report/topology-mermaid.js';
+import { renderTopologyDot } from '../report/topology-dot.js';
+
+const FORMATS = ['text', 'json', 'mermaid', 'dot'] as const;
+const MAX_DUMP_BYTES = 64 * 1024 * 1024;
+
+/** `--host NAME=PATH` values -> { NAME: PATH }. */
+export function parseHostOptions(values: unknown): Record<string, string> {
+  const list = values === undefined ? [] : Array.isArray(values) ? values : [values];
+  const out: Record<string, string> = {};
+  for (const v of list.map(String)) {
+    const eq = v.indexOf('=');
+    if (eq <= 0 || eq === v.length - 1) throw new UserError(`--host takes NAME=PATH, not ${JSON.stringify(v)}`, EXIT.USAGE);
+    out[v.slice(0, eq)] = v.slice(eq + 1);
+  }
+  return out;
+}
+
+export interface LoadedIncident {
+  inputs: InputFile[];
+  topology: Topology;
+  /** Problems, one line each (`path: message` or `path:line: message`). */
+  problems: string[];
+}
+
+/** Discovery -> dump parsing -> topology. The library entry behind the command. */
+export async function loadTopology(paths: string[], opts: { hosts?: Record<string, string>; cwd: string }): Promise<LoadedIncident> {
+  const { inputs, problems: found } = await discoverIncident(paths, opts);
+  const problems = found.map((p) => `${p.path}: ${p.message}`);
+  const sections: HostSection[] = [];
+  const lines = new Map<string, string[]>();
+  const captures: CaptureFacts[] = [];
+  for (const f of inputs) {
+    const abs = resolve(opts.cwd, f.path);
+    if (f.kind === 'dump') {
+      let bytes: Buffer;
+      try {
+        const st = await stat(abs);
+        if (st.size > MAX_DUMP_BYTES) {
+          problems.push(`${f.path}: skipped: ${st.size} bytes is too large for a command dump`);
+          continue;
+        }
+        bytes = await readFile(abs);
+        if (f.gzip) bytes = gunzipSync(bytes, { maxOutputLength: MAX_DUMP_BYTES });
+      } catch (e) {
+        problems.push(`${f.path}: cannot read: ${(e as NodeJS.ErrnoException).code ?? (e as Error).message}`);
+        continue;
+      }
+      lines.set(f.path, bytes.toString('utf8').split(/\r?\n/));
+      for (const section of parseDump(f.path, bytes)) {
+        sections.push({ host: f.host, section });
+        if (section.command === 'unknown') {
+          for (const p of section.problems) problems.push(`${f.path}:${p.line}: ${p.message}`);
+        }
+      }
+    } else if (f.kind === 'capture') {
+      const facts = newCaptureFacts(f.path, f.host);
+      facts.ifNames = await pcapngInterfaceNamesOf(abs);
+      captures.push(facts);
+    }
+  }
+  const topology = buildTopology(sections, captures, {
+    lineText: (input, line) => lines.get(input)?.[line - 1],
+  });
+  return { inputs, topology, problems };
+}
+
+export function renderTopology(t: Topology, format: (typeof FORMATS)[number]): string {
+  switch (format) {
+    case 'json':
+      return renderTopologyJson(t);
+    case 'mermaid':
+      return renderTopologyMermaid(t);
+    case 'dot':
+      return renderTopologyDot(t);
+    default:
+      return renderTopologyText(t);
+  }
+}
+
+export const topologyCommand: Command = {
+  command: 'topology <paths..>',
+  describe: 'Rebuild the network of an incident: hosts, bridges, veth pairs, the VXLAN overlay map, pods',
+  builder(y: Argv): Argv {
+    return y
+      .positional('paths', { type: 'string', array: true, describe: 'incident folder, host folders, files or globs' })
+      .option('format', { choices: FORMATS, default: 'text' as const, describe: 'output format (json: docs/topology-json.md)' })
+      .option('host', { type: 'string', array: true, describe: 'NAME=PATH: the inputs at PATH belong to host NAME (repeatable)' })
+      .example('$0 topology incident/', 'sub-folders are hosts, root files (kubectl output) apply to all')
+      .example('$0 topology --host node1=dumps/a.txt --host node2=dumps/b.txt', 'name the host of loose files')
+      .example('$0 topology incident/ --format mermaid', 'a diagram for a Markdown page');
+  },
+  async run(argv: Record<string, unknown>, io: Io): Promise<number> {
+    const paths = ((argv.paths as unknown[] | undefined) ?? []).map(String);
+    const format = String(argv.format ?? 'text') as (typeof FORMATS)[number];
+    if (!FORMATS.includes(format)) throw new UserError(`--format must be one of ${FORMATS.join(', ')}, not ${format}`, EXIT.USAGE);
+    const hosts = parseHostOptions(argv.host);
+    if (paths.length === 0 && Object.keys(hosts).length === 0) throw new UserError('name an incident folder, host folders or files', EXIT.USAGE);
+    const { inputs, topology, problems } = await loadTopology(paths, { hosts, cwd: io.cwd });
+    for (const p of problems) io.err(p);
+    if (inputs.length === 0) {
+      io.err('podpath: no input could be read');
+      return EXIT.NO_INPUT;
+    }
+    if (!io.out(renderTopology(topology, format))) await io.drain();
+    return EXIT.OK;
+  },
+};
