@@ -43,6 +43,8 @@ export const DEFAULT_MAX_FILES = 20_000;
 const BLOCK = 512;
 /** Bigger GNU long names or pax headers than this are refused (no legitimate use). */
 const MAX_META = 1024 * 1024;
+/** Bytes read past the end-of-archive marker so gzip verifies its trailer. */
+const TRAILER_SLACK = 1024 * 1024;
 
 /** The name ends like an archive podpath reads (by name only; see `sniffArchive` for content). */
 export function looksLikeArchiveName(path: string): boolean {
@@ -396,6 +398,10 @@ export async function extractArchive(path: string, options: ExtractOptions = {})
         await skip(what ? `${what}${linkname ? ` -> ${JSON.stringify(linkname)}` : ''} (only files and folders are extracted)` : `unknown entry type ${JSON.stringify(type)}`);
         continue;
       }
+      if (type === '5' && name.split('/').every((p) => p === '' || p === '.') && name !== '') {
+        await skip(undefined); // "./": the archive's root folder
+        continue;
+      }
       const safe = safeEntryPath(name);
       if ('refused' in safe) {
         await skip(`refused: ${safe.refused}`);
@@ -445,6 +451,17 @@ export async function extractArchive(path: string, options: ExtractOptions = {})
     }
     if (!sawEnd && result.problems.length === 0) {
       problem(entries === 0 ? 'empty archive' : 'no end-of-archive marker (truncated?)');
+    }
+    if (sawEnd && gz) {
+      // Read on a little (tar pads to 10 kB records) so gzip checks its trailer (CRC, length);
+      // a bomb hidden after the end marker is never inflated past that.
+      try {
+        let after = 0;
+        for await (const piece of reader.take(TRAILER_SLACK)) after += piece.length;
+        if (after === TRAILER_SLACK) problem(`data after the end of the archive ignored`);
+      } catch (e) {
+        problem(`gzip trailer missing or corrupt (${(e as Error).message}): the archive may be cut short, but every file in it was read whole`);
+      }
     }
   } catch (e) {
     const err = e as NodeJS.ErrnoException;
