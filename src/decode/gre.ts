@@ -95,7 +95,10 @@ export function decodeGre(c: Decoder, off: number, end: number): void {
   c.ether(proto, at, end);
 }
 
-/** PPP inside GRE (RFC 1661 framing without HDLC flags/FCS; RFC 1662 address/control optional). */
+/**
+ * PPP, RFC 1661 framing without HDLC flags/FCS (RFC 1662 address/control FF 03 optional): inside
+ * GRE version 1, and for link types PPP (9) and PPP_HDLC (50).
+ */
 export function decodePpp(c: Decoder, off: number, end: number): void {
   if (!c.layer(L.PPP, off)) return;
   const b = c.b;

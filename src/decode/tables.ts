@@ -21,7 +21,7 @@ import { decodeUdp } from './udp.js';
 import { decodeVxlan } from './vxlan.js';
 import { decodeGeneve } from './geneve.js';
 import { decodeIpip4, decodeIpip6 } from './ipip.js';
-import { decodeGre } from './gre.js';
+import { decodeGre, decodePpp } from './gre.js';
 
 /** A layer decoder: decodes the header at `off`, whose bytes end at `end`, then what follows. */
 export type LayerDecoder = (c: Decoder, off: number, end: number) => void;
@@ -30,8 +30,10 @@ export type LayerDecoder = (c: Decoder, off: number, end: number) => void;
 export const LINKTYPE_DECODERS: readonly (readonly [number, LayerDecoder, string])[] = [
   [0, decodeNull, 'NULL'],
   [1, decodeEthernet, 'EN10MB'],
+  [9, decodePpp, 'PPP'],
   [12, decodeRaw, 'RAW (OpenBSD/old DLT_RAW)'],
   [14, decodeRaw, 'RAW (BSD/OS DLT_RAW)'],
+  [50, decodePpp, 'PPP_HDLC'],
   [101, decodeRaw, 'RAW'],
   [108, decodeNull, 'LOOP'],
   [113, decodeSll, 'LINUX_SLL'],
