@@ -57,7 +57,9 @@ function parseText(lines: string[], firstLine: number): { records: NeighRecord[]
       continue;
     }
     const ws = words(t);
-    if (arpCols && isIP(ws[0] ?? '')) {
+    if (arpCols && /^Entries:\s*\d+/.test(t)) continue; // arp -v footer
+    if (arpCols && ws.length >= 2) {
+      // without -n the address may be a host name (`_gateway`)
       // arp -n: Address HWtype HWaddress Flags Mask Iface; incomplete rows have fewer columns.
       const r: NeighRecord = { address: ws[0], line: n, dev: ws[ws.length - 1] };
       const mac = ws.find((w) => isMac(w));
