@@ -109,7 +109,8 @@ export async function discoverIncident(
         // An incident: sub-folders are hosts, root files apply to all.
         incidentRoots.add(abs);
         for (const f of files) if (!SKIP_FILE.test(f.name)) raws.push({ abs: f.abs, hostFrom: 'root' });
-        for (const d of subdirs) await hostFolder(d.abs, d.name, raws, problem);
+        const rootReal = await realpath(abs).catch(() => abs);
+        for (const d of subdirs) await hostFolder(d.abs, d.name, raws, problem, rootReal);
         if (files.filter((f) => !SKIP_FILE.test(f.name)).length === 0 && subdirs.length === 0) problem(abs, 'empty folder');
       } else {
         await hostFolder(abs, basename(abs), raws, problem);
@@ -291,13 +292,19 @@ async function hostnameIn(dir: string): Promise<string | undefined> {
 }
 
 /** Every file under a host folder (any depth), for host `name`; a hostname file overrides it. */
-async function hostFolder(abs: string, name: string, raws: Raw[], problem: (abs: string, m: string) => void): Promise<void> {
+async function hostFolder(
+  abs: string,
+  name: string,
+  raws: Raw[],
+  problem: (abs: string, m: string) => void,
+  parentReal?: string,
+): Promise<void> {
   const fromFile = await hostnameIn(abs);
   const host = fromFile ?? name;
   const hostFrom: Raw['hostFrom'] = fromFile ? 'hostname-dump' : 'folder';
   const visited = new Set<string>();
   let count = 0;
-  const walk = async (dir: string, depth: number): Promise<void> => {
+  const walk = async (dir: string, depth: number, parentReal?: string): Promise<void> => {
     let real: string;
     try {
       real = await realpath(dir);
@@ -305,7 +312,9 @@ async function hostFolder(abs: string, name: string, raws: Raw[], problem: (abs:
       problem(dir, describe(e));
       return;
     }
-    if (visited.has(real)) {
+    // A link to a folder that holds the one it sits in (`up -> ..`) loops.
+    const ancestor = parentReal !== undefined && (parentReal === real || parentReal.startsWith(real.endsWith(sep) ? real : real + sep));
+    if (visited.has(real) || ancestor) {
       problem(dir, 'symbolic link loop');
       return;
     }
@@ -318,13 +327,13 @@ async function hostFolder(abs: string, name: string, raws: Raw[], problem: (abs:
     if (!entries) return;
     for (const e of entries) {
       if (e.dir) {
-        if (!SKIP_DIR.test(e.name)) await walk(e.abs, depth + 1);
+        if (!SKIP_DIR.test(e.name)) await walk(e.abs, depth + 1, real);
       } else if (!SKIP_FILE.test(e.name)) {
         raws.push({ abs: e.abs, host, hostFrom });
         count++;
       }
     }
   };
-  await walk(abs, 0);
+  await walk(abs, 0, parentReal);
   if (count === 0) problem(abs, 'no files in this host folder');
 }
