@@ -31,6 +31,14 @@ export function isPcapMagic(b: Uint8Array): boolean {
   return be === PCAP_MAGIC_US || be === PCAP_MAGIC_NS || le === PCAP_MAGIC_US || le === PCAP_MAGIC_NS;
 }
 
+// Byte reads without Buffer's argument validation (the callers have checked the bounds).
+function le32(b: Uint8Array, o: number): number {
+  return (b[o] | (b[o + 1] << 8) | (b[o + 2] << 16) | (b[o + 3] << 24)) >>> 0;
+}
+function be32(b: Uint8Array, o: number): number {
+  return ((b[o] << 24) | (b[o + 1] << 16) | (b[o + 2] << 8) | b[o + 3]) >>> 0;
+}
+
 const FILE_HEADER = 24;
 const RECORD_HEADER = 16;
 
@@ -45,6 +53,8 @@ export class PcapParser {
   private little = true;
   private nano = false;
   private pending: Buffer | null = null;
+  /** Bytes the next step needs from the start of `pending`. */
+  private need = FILE_HEADER;
   private readonly frame: Frame;
 
   constructor(
@@ -68,37 +78,71 @@ export class PcapParser {
   /** Feeds the next chunk of the stream. Frames are delivered synchronously. */
   push(chunk: Buffer): void {
     if (this.aborted) return;
-    let buf = chunk;
-    if (this.pending) {
-      buf = Buffer.concat([this.pending, chunk]);
-      this.pending = null;
-    }
-    let at = 0;
-    if (!this.headerDone) {
-      if (buf.length < FILE_HEADER) {
-        this.pending = buf;
-        return;
+    let off = 0;
+    // Complete a record started in an earlier chunk, copying only the bytes it needs.
+    while (this.pending !== null) {
+      let p: Buffer = this.pending;
+      const missing = this.need - p.length;
+      if (missing > 0) {
+        if (off >= chunk.length) return;
+        const take = Math.min(missing, chunk.length - off);
+        p = Buffer.concat([p, chunk.subarray(off, off + take)]);
+        off += take;
+        if (take < missing) {
+          this.pending = p;
+          return;
+        }
       }
-      if (!this.readFileHeader(buf)) return;
-      at = FILE_HEADER;
+      this.pending = null;
+      const r = this.run(p, 0);
+      if (r < 0) return;
+      if (r < p.length) this.pending = p.subarray(r);
+    }
+    const r = this.run(chunk, off);
+    if (r >= 0 && r < chunk.length) this.pending = chunk.subarray(r);
+  }
+
+  /**
+   * Reads every whole record of buf from `start` (whose stream offset is `position`). Returns the
+   * offset of the first unread byte (`need` says how many bytes the next step needs), or -1.
+   */
+  private run(buf: Buffer, start: number): number {
+    const base = this.position - start;
+    let at = start;
+    const end = buf.length;
+    if (!this.headerDone) {
+      if (end - at < FILE_HEADER) {
+        this.need = FILE_HEADER;
+        return at;
+      }
+      if (!this.readFileHeader(at === 0 ? buf : buf.subarray(at))) return -1;
+      at += FILE_HEADER;
     }
     const little = this.little;
-    while (buf.length - at >= RECORD_HEADER) {
-      const caplen = little ? buf.readUInt32LE(at + 8) : buf.readUInt32BE(at + 8);
+    for (;;) {
+      if (end - at < RECORD_HEADER) {
+        this.need = RECORD_HEADER;
+        break;
+      }
+      const caplen = little ? le32(buf, at + 8) : be32(buf, at + 8);
       if (caplen > MAX_RECORD_BYTES) {
+        this.position = base + at;
         this.fail(
           `record claims ${caplen} captured bytes (more than the ${MAX_RECORD_BYTES}-byte limit): the file is corrupt from here on`,
           this.packets + 1,
-          this.position + at,
+          base + at,
         );
-        return;
+        return -1;
       }
-      if (buf.length - at - RECORD_HEADER < caplen) break;
-      this.emit(buf, at, caplen, caplen, false);
+      if (end - at - RECORD_HEADER < caplen) {
+        this.need = RECORD_HEADER + caplen;
+        break;
+      }
+      this.emit(buf, at, caplen, false, base + at);
       at += RECORD_HEADER + caplen;
     }
-    this.position += at;
-    if (at < buf.length) this.pending = buf.subarray(at);
+    this.position = base + at;
+    return at;
   }
 
   /** Signals the end of the stream: a partial record is delivered as cut by EOF. */
@@ -138,7 +182,7 @@ export class PcapParser {
       offset: this.position,
     });
     this.cutByEof++;
-    this.emit(rest, 0, have, caplen, true);
+    this.emit(rest, 0, have, true, this.position);
     this.position += rest.length;
   }
 
@@ -175,21 +219,26 @@ export class PcapParser {
     return true;
   }
 
-  private emit(buf: Buffer, at: number, have: number, caplen: number, cut: boolean): void {
-    const little = this.little;
+  private emit(buf: Buffer, at: number, have: number, cut: boolean, offset: number): void {
     const f = this.frame;
-    const sec = little ? buf.readUInt32LE(at) : buf.readUInt32BE(at);
-    const frac = little ? buf.readUInt32LE(at + 4) : buf.readUInt32BE(at + 4);
-    const wire = little ? buf.readUInt32LE(at + 12) : buf.readUInt32BE(at + 12);
+    let sec: number, frac: number, wire: number;
+    if (this.little) {
+      sec = le32(buf, at);
+      frac = le32(buf, at + 4);
+      wire = le32(buf, at + 12);
+    } else {
+      sec = be32(buf, at);
+      frac = be32(buf, at + 4);
+      wire = be32(buf, at + 12);
+    }
     this.packets++;
     f.index = this.packets;
-    f.offset = this.position + at;
+    f.offset = offset;
     f.sec = sec;
     f.nsec = this.nano ? frac : frac * 1000;
-    f.bytes = buf.subarray(at + RECORD_HEADER, at + RECORD_HEADER + have);
+    f.bytes = new Uint8Array(buf.buffer, buf.byteOffset + at + RECORD_HEADER, have);
     f.wireLength = wire;
     f.cutByEof = cut;
-    void caplen;
     this.handler.frame(f);
   }
 

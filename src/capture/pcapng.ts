@@ -117,9 +117,32 @@ interface SectionInterface {
   tsOffset: number;
 }
 
+// Byte reads without Buffer's argument validation (the callers have checked the bounds).
+function le32(b: Uint8Array, o: number): number {
+  return (b[o] | (b[o + 1] << 8) | (b[o + 2] << 16) | (b[o + 3] << 24)) >>> 0;
+}
+function be32(b: Uint8Array, o: number): number {
+  return ((b[o] << 24) | (b[o + 1] << 16) | (b[o + 2] << 8) | b[o + 3]) >>> 0;
+}
+
 const HEADER = 12; // type + length + first body word (the SHB's byte-order magic)
 const TWO32 = 4294967296;
-const MIN_LENGTH: Record<number, number> = { [PCAPNG_SHB]: 28, 1: 20, 2: 32, 3: 16, 5: 24, 6: 32 };
+/** The smallest valid total length of a block of this type. */
+function minLength(type: number): number {
+  switch (type) {
+    case 6: return 32;
+    case PCAPNG_SHB: return 28;
+    case 1: return 20;
+    case 2: return 32;
+    case 3: return 16;
+    case 5: return 24;
+    default: return 12;
+  }
+}
+
+function isPacketType(type: number): boolean {
+  return type === 6 || type === 3 || type === 2;
+}
 
 export interface PcapngParserOptions {
   /** Keep the sequence of block names (for conformance tests; grows with the file). */
@@ -289,11 +312,11 @@ export class PcapngParser {
   }
 
   private u32(b: Buffer, o: number): number {
-    return this.little ? b.readUInt32LE(o) : b.readUInt32BE(o);
+    return this.little ? le32(b, o) : be32(b, o);
   }
 
   private u16(b: Buffer, o: number): number {
-    return this.little ? b.readUInt16LE(o) : b.readUInt16BE(o);
+    return this.little ? b[o] | (b[o + 1] << 8) : (b[o] << 8) | b[o + 1];
   }
 
   /**
@@ -324,9 +347,8 @@ export class PcapngParser {
     let type: number;
     if (buf[at] === 0x0a && buf[at + 1] === 0x0d && buf[at + 2] === 0x0d && buf[at + 3] === 0x0a) {
       type = PCAPNG_SHB;
-      const bomLE = buf.readUInt32LE(at + 8);
-      if (bomLE === BOM) this.little = true;
-      else if (buf.readUInt32BE(at + 8) === BOM) this.little = false;
+      if (le32(buf, at + 8) === BOM) this.little = true;
+      else if (be32(buf, at + 8) === BOM) this.little = false;
       else {
         this.fail(`section header block has a bad byte-order magic 0x${buf.readUInt32BE(at + 8).toString(16).padStart(8, '0')}`, blockOffset);
         return -1;
@@ -339,74 +361,106 @@ export class PcapngParser {
       type = this.u32(buf, at);
     }
     const len = this.u32(buf, at + 4);
-    const name = pcapngBlockDescription(type);
-    const isPacket = type === 6 || type === 3 || type === 2;
-    const packet = isPacket ? this.packets + 1 : undefined;
-    if (len % 4 !== 0) {
-      this.fail(`${name} total length ${len} is not a multiple of 4: the file is corrupt from here on`, blockOffset, packet);
-      return -1;
-    }
-    const min = MIN_LENGTH[type] ?? 12;
-    if (len < min) {
-      this.fail(`${name} total length ${len} is less than the ${min} bytes such a block needs: the file is corrupt from here on`, blockOffset, packet);
-      return -1;
-    }
-    const known = isPacket || type === PCAPNG_SHB || type === 1;
-    if (len > MAX_PCAPNG_BLOCK_BYTES) {
-      if (known || len > MAX_SKIPPED_BLOCK_BYTES) {
-        this.fail(
-          `${name} claims ${len} bytes (more than the ${known ? MAX_PCAPNG_BLOCK_BYTES : MAX_SKIPPED_BLOCK_BYTES}-byte limit): the file is corrupt from here on`,
-          blockOffset,
-          packet,
-        );
-        return -1;
-      }
-      // A large block we do not read: stream past it, then check its trailer.
-      this.count(type);
-      this.skipLeft = len - 12;
-      this.skipTrailer = len;
-      this.skipOffset = blockOffset;
-      this.skipName = name;
-      const body = Math.min(this.skipLeft, avail - 8);
-      this.skipLeft -= body;
-      this.need = 4;
-      return 8 + body;
-    }
+    if ((len & 3) !== 0 || len < minLength(type) || len > MAX_PCAPNG_BLOCK_BYTES) return this.unusualLength(buf, at, type, len);
     if (avail < len) {
       this.need = len;
       return 0;
     }
     const trailer = this.u32(buf, at + len - 4);
     if (trailer !== len) {
-      this.fail(`block total length in header (${len}) and trailer (${trailer}) don't match (${name})`, blockOffset, packet);
+      this.fail(
+        `block total length in header (${len}) and trailer (${trailer}) don't match (${pcapngBlockDescription(type)})`,
+        blockOffset,
+        isPacketType(type) ? this.packets + 1 : undefined,
+      );
       return -1;
     }
     this.need = HEADER;
-    this.count(type);
+    const c = this.blockCounts;
     switch (type) {
+      case 6:
+        c.EPB++;
+        if (!this.readPacket(type, buf, at, len, blockOffset)) return -1;
+        break;
       case PCAPNG_SHB:
+        c.SHB++;
         if (!this.readSectionHeader(buf, at, len, blockOffset)) return -1;
         break;
       case 1:
+        c.IDB++;
         if (!this.readInterface(buf, at, len, blockOffset)) return -1;
         break;
-      case 6:
-      case 2:
-      case 3: {
+      case 3:
+        c.SPB++;
         if (!this.readPacket(type, buf, at, len, blockOffset)) return -1;
         break;
-      }
+      case 2:
+        c.OPB++;
+        if (!this.readPacket(type, buf, at, len, blockOffset)) return -1;
+        break;
       default:
+        this.countOther(type);
         break;
     }
+    if (this.blocks) this.blocks.push(pcapngBlockName(type));
     return len;
   }
 
+  /** A length that is invalid, or too large to buffer: an error, or a block streamed past. */
+  private unusualLength(buf: Buffer, at: number, type: number, len: number): number {
+    const blockOffset = this.position;
+    const avail = buf.length - at;
+    const name = pcapngBlockDescription(type);
+    const packet = isPacketType(type) ? this.packets + 1 : undefined;
+    if (len % 4 !== 0) {
+      this.fail(`${name} total length ${len} is not a multiple of 4: the file is corrupt from here on`, blockOffset, packet);
+      return -1;
+    }
+    const min = minLength(type);
+    if (len < min) {
+      this.fail(`${name} total length ${len} is less than the ${min} bytes such a block needs: the file is corrupt from here on`, blockOffset, packet);
+      return -1;
+    }
+    const read = isPacketType(type) || type === PCAPNG_SHB || type === 1;
+    if (read || len > MAX_SKIPPED_BLOCK_BYTES) {
+      this.fail(
+        `${name} claims ${len} bytes (more than the ${read ? MAX_PCAPNG_BLOCK_BYTES : MAX_SKIPPED_BLOCK_BYTES}-byte limit): the file is corrupt from here on`,
+        blockOffset,
+        packet,
+      );
+      return -1;
+    }
+    // A large block we do not read: stream past it, then check its trailer.
+    this.countOther(type);
+    if (this.blocks) this.blocks.push(pcapngBlockName(type));
+    this.skipLeft = len - 12;
+    this.skipTrailer = len;
+    this.skipOffset = blockOffset;
+    this.skipName = name;
+    const body = Math.min(this.skipLeft, avail - 8);
+    this.skipLeft -= body;
+    this.need = 4;
+    return 8 + body;
+  }
+
+  private countOther(type: number): void {
+    const c = this.blockCounts;
+    switch (type) {
+      case 4: c.NRB++; break;
+      case 5: c.ISB++; break;
+      case 10: c.DSB++; break;
+      case 0x00000bad: c.CB++; break;
+      case 0x40000bad: c.DCB++; break;
+      default: c.other++;
+    }
+  }
+
+  /** Counts a block cut by the end of the file (packet blocks only). */
   private count(type: number): void {
-    const n = pcapngBlockName(type);
-    if (n.startsWith('0x')) this.blockCounts.other++;
-    else this.blockCounts[n as Exclude<PcapngBlockName, `0x${string}`>]++;
-    if (this.blocks) this.blocks.push(n);
+    if (type === 6) this.blockCounts.EPB++;
+    else if (type === 3) this.blockCounts.SPB++;
+    else if (type === 2) this.blockCounts.OPB++;
+    if (this.blocks) this.blocks.push(pcapngBlockName(type));
   }
 
   private readSectionHeader(buf: Buffer, at: number, len: number, offset: number): boolean {
@@ -531,11 +585,11 @@ export class PcapngParser {
       f.sec = 0;
       f.nsec = 0;
       f.wireLength = this.u32(buf, at + 8);
-      f.bytes = buf.subarray(at + 16, at + 16 + have);
+      f.bytes = new Uint8Array(buf.buffer, buf.byteOffset + at + 16, have);
     } else {
       this.setTime(f, iface, this.u32(buf, at + 12), this.u32(buf, at + 16));
       f.wireLength = this.u32(buf, at + 24);
-      f.bytes = buf.subarray(at + 28, at + 28 + have);
+      f.bytes = new Uint8Array(buf.buffer, buf.byteOffset + at + 28, have);
     }
     f.cutByEof = cut;
     this.handler.frame(f);
