@@ -12,6 +12,8 @@ import { ProblemList, isIP, isMac, isObj, nonBlank, numbered, readJson, startsLi
 
 const STATES = new Set(['PERMANENT', 'NOARP', 'REACHABLE', 'STALE', 'NONE', 'INCOMPLETE', 'DELAY', 'PROBE', 'FAILED']);
 const ARP_A = /^(\S+) \(([^)]+)\) at (\S+)(?: \[(\w+)\])?(?: (PERM|PUB))*(?: on (\S+))?/;
+/** AIX `arp -a` bucket lines and summaries. */
+const NOISE = /^bucket:\s+\d+\s+contains:\s+\d+ entries$|^There are \d+ entries in the arp table\.?$|^Entries:\s*\d+/;
 const ARP_N_HEADER = /^Address\s+HWtype\s+HWaddress\s+Flags\s+Mask\s+Iface\s*$/;
 
 function neighShape(ws: string[]): boolean {
@@ -24,7 +26,9 @@ function detect(lines: string[]): number {
     const head = lines.slice(0, 200).join('\n');
     return /"dst"\s*:/.test(head) && /"lladdr"\s*:|"state"\s*:\s*\[/.test(head) ? 0.95 : 0;
   }
-  const nb = nonBlank(lines).slice(0, 300);
+  const nb = nonBlank(lines)
+    .filter((l) => !NOISE.test(l.trim()))
+    .slice(0, 300);
   if (nb.length === 0) return 0;
   if (ARP_N_HEADER.test(nb[0].trim())) return 0.95;
   let good = 0;
@@ -41,7 +45,7 @@ function parseText(lines: string[], firstLine: number): { records: NeighRecord[]
   let arpCols: string[] | undefined;
   for (const { n, text } of numbered(lines, firstLine)) {
     const t = text.trim();
-    if (t === '') continue;
+    if (t === '' || NOISE.test(t)) continue;
     if (ARP_N_HEADER.test(t)) {
       arpCols = words(t);
       continue;
@@ -52,12 +56,11 @@ function parseText(lines: string[], firstLine: number): { records: NeighRecord[]
       if (a[6]) r.dev = a[6];
       if (isMac(a[3])) r.lladdr = a[3].toLowerCase();
       else if (a[3] === '<incomplete>') r.state = 'INCOMPLETE';
-      if (/\bPERM\b/.test(t)) r.state = 'PERMANENT';
+      if (/\bPERM\b|\spermanent\b/.test(t)) r.state = 'PERMANENT';
       records.push(r);
       continue;
     }
     const ws = words(t);
-    if (arpCols && /^Entries:\s*\d+/.test(t)) continue; // arp -v footer
     if (arpCols && ws.length >= 2) {
       // without -n the address may be a host name (`_gateway`)
       // arp -n: Address HWtype HWaddress Flags Mask Iface; incomplete rows have fewer columns.
