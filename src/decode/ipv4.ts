@@ -19,8 +19,9 @@
  *
  * Only the first fragment (offset 0) carries the transport header; later fragments stop at IP.
  * A total length of 0 is what Linux GSO/TSO and BIG TCP (> 64 KiB) packets captured on the sending
- * host carry: the length is then taken from the captured bytes (`lengthInferred`), like tcpdump
- * master's "[was 0, presumed BIG TCP]", not reported as a problem.
+ * host carry: for the protocols those offloads exist for (TCP, UDP, and the tunnels IP-in-IP and
+ * GRE) the length is then taken from the captured bytes (`lengthInferred`), like tcpdump master's
+ * "[was 0, presumed BIG TCP]"; for any other protocol it is invalid.
  */
 import type { Decoder } from './decoder.js';
 import { u16 } from './bytes.js';
@@ -61,7 +62,7 @@ export function decodeIpv4(c: Decoder, off: number, end: number): void {
     return;
   }
   let dataEnd: number;
-  if (total === 0) {
+  if (total === 0 && offloadable(n.proto)) {
     n.lengthInferred = true;
     n.length = end - off;
     dataEnd = end;
@@ -87,3 +88,8 @@ export function decodeIpv4(c: Decoder, off: number, end: number): void {
   c.ipProto(n.proto, off + ihl, dataEnd);
 }
 
+
+/** Protocols Linux segmentation offloads (TSO, GSO, BIG TCP) produce oversized packets of. */
+export function offloadable(proto: number): boolean {
+  return proto === 6 || proto === 17 || proto === 4 || proto === 41 || proto === 47;
+}

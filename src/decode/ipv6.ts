@@ -21,12 +21,14 @@
  *
  * A payload length of 0 means a jumbogram: its length is in the Hop-by-Hop jumbo option (0xC2).
  * Linux BIG TCP and GSO packets captured on the sender have payload length 0 and no jumbo option:
- * the length is then taken from the captured bytes (`lengthInferred`), like tcpdump master's
- * "[real length N, presumed BIG TCP]". Only the first fragment carries the transport header.
+ * for TCP, UDP, IP-in-IP and GRE the length is then taken from the captured bytes
+ * (`lengthInferred`), like tcpdump master's "[real length N, presumed BIG TCP]"; otherwise the
+ * payload is empty (and a header after it is cut short: malformed). Only the first fragment carries the transport header.
  */
 import type { Decoder } from './decoder.js';
 import { copyAddr, u16, u32 } from './bytes.js';
 import { L, NET_IPV6, type NetHeader } from './packet.js';
+import { offloadable } from './ipv4.js';
 
 export function decodeIpv6(c: Decoder, off: number, end: number): void {
   if (!c.layer(L.IPV6, off)) return;
@@ -61,10 +63,13 @@ export function decodeIpv6(c: Decoder, off: number, end: number): void {
       n.jumbo = true;
       n.length = 40 + jumbo;
       dataEnd = off + n.length < end ? off + n.length : end;
-    } else {
+    } else if (offloadable(next)) {
       n.lengthInferred = true;
       n.length = end - off;
       dataEnd = end;
+    } else {
+      n.length = 40;
+      dataEnd = off + 40;
     }
   } else {
     n.length = 40 + plen;

@@ -114,7 +114,11 @@ export function packetBody(p: Packet): string {
 function linkOnly(p: Packet): string {
   if (p.unknownLinktype) return 'linktype ' + p.linktype + ' len ' + p.wireLength;
   if (p.unknownEthertype >= 0) return 'ethertype 0x' + hex4(p.unknownEthertype) + ' len ' + p.wireLength;
-  if (p.layerCount > 0 && p.layerKind[p.layerCount - 1] === L.LLC) return 'LLC len ' + p.wireLength;
+  const last = p.layerCount > 0 ? p.layerKind[p.layerCount - 1] : 0;
+  if (last === L.LLC) return 'LLC len ' + p.wireLength;
+  if (last === L.IPV4) return 'IP len ' + p.wireLength;
+  if (last === L.IPV6) return 'IP6 len ' + p.wireLength;
+  if (last === L.ARP) return 'ARP len ' + p.wireLength;
   return 'len ' + p.wireLength;
 }
 

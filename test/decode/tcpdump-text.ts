@@ -58,7 +58,7 @@ export function parseTcpdump(out: string): TcpdumpPacket[] {
     }
   }
   for (const p of packets) {
-    const re = /(?:^|[\s(])(\S+) > (\S+?):(?= |$)|ARP, (?:Request who-has|Reply) (\S+)(?: \([^)]*\))? (?:tell|is-at) (\S+?),/g;
+    const re = /(?:^|[\s(])(\S+) > (\S+?):(?= |$)|(?:ARP, )?(?:Request who-has|Reply) (\S+)(?: \([^)]*\))? (?:tell|is-at) (\S+?),/g;
     for (let m = re.exec(p.text); m; m = re.exec(p.text)) {
       if (m[3] !== undefined) {
         const request = m[0].includes('who-has');
