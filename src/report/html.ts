@@ -52,6 +52,7 @@ h2{font-size:16px;margin:0 0 14px;font-weight:650}
 h3{font-size:14px;margin:0;font-weight:600}
 .cause{margin:0 0 12px;color:#344054;max-width:110ch;overflow-wrap:anywhere}
 .chips{display:flex;flex-wrap:wrap;gap:8px;margin:0;padding:0;list-style:none}
+.evh{margin:16px 0 0;color:var(--muted);font-size:12px;text-transform:uppercase;letter-spacing:.05em}
 .chips li{background:var(--bg);border:1px solid var(--line);border-radius:999px;padding:2px 12px;font-size:12.5px;color:#344054}
 main{padding:20px 0 40px}
 .card{background:var(--card);border:1px solid var(--line);border-radius:12px;padding:20px 22px;margin:0 0 18px;box-shadow:0 1px 2px rgba(16,24,40,.04)}
@@ -98,7 +99,9 @@ table{border-collapse:collapse;width:100%;font-size:13px}
 th,td{text-align:left;padding:8px 10px;border-bottom:1px solid var(--line);vertical-align:top;overflow-wrap:anywhere}
 th{font-size:12px;color:var(--muted);font-weight:600;background:#f9fafb;white-space:nowrap}
 tbody tr:hover{background:#f9fafb}
-td.num,th.num{text-align:right}
+td.num,th.num{text-align:right;white-space:nowrap}
+.tscroll{overflow-x:auto}
+td code{overflow-wrap:anywhere}
 th button{all:unset;cursor:pointer}
 th button:focus-visible{outline:2px solid var(--accent);outline-offset:2px;border-radius:2px}
 th button::after{content:" \\2195";color:#c0c5d0}
@@ -113,7 +116,7 @@ th[aria-sort=descending] button::after{content:" \\2193";color:var(--accent)}
 .v-lost{background:var(--crit-bg);color:var(--crit)}
 .v-unanswered{background:var(--err-bg);color:var(--err)}
 .v-partial{background:#f2f4f7;color:#475467}
-.ep{white-space:nowrap}
+.ep{min-width:150px}
 .path-sum{color:#475467;font-family:var(--mono);font-size:12px}
 details.flow{border:1px solid var(--line);border-radius:10px;margin:0 0 12px;background:#fff}
 details.flow>summary{cursor:pointer;padding:12px 16px;display:flex;flex-wrap:wrap;gap:10px;align-items:center;list-style:none}
@@ -149,7 +152,8 @@ table.steps td:first-child{color:var(--muted);width:32px}
 .b-error{background:var(--err-bg);color:var(--err)}
 .b-warning{background:var(--warn-bg);color:var(--warn)}
 .b-info{background:var(--info-bg);color:var(--info)}
-.sha{font-family:var(--mono);font-size:11.5px;color:#475467;word-break:break-all}
+.sha{font-family:var(--mono);font-size:11px;color:#475467;word-break:break-all;max-width:250px}
+.ipath{min-width:240px}
 .stats{display:grid;grid-template-columns:repeat(auto-fill,minmax(130px,1fr));gap:10px;margin:0 0 12px}
 .stat{border:1px solid var(--line);border-radius:10px;padding:10px 12px}
 .stat b{display:block;font-size:20px;font-weight:650}
@@ -252,7 +256,7 @@ function header(report: Report, s: Summary): string {
     `<h1 id="summary">${h(headline)}</h1>` +
     (s.cause ? `<p class="cause"><strong>Likely cause:</strong> ${h(s.cause)}</p>` : '') +
     `<ul class="chips">${chips.map((c) => `<li>${h(c)}</li>`).join('')}</ul>` +
-    (s.worst?.evidence.length ? `<h3 class="muted">Evidence</h3>${evidenceList(s.worst.evidence)}` : '') +
+    (s.worst?.evidence.length ? `<h3 class="evh">Evidence</h3>${evidenceList(s.worst.evidence)}` : '') +
     '</div></header>'
   );
 }
@@ -278,8 +282,8 @@ function topologySection(report: Report): string {
       }
     }
     overlay =
-      '<h3>Overlay map</h3><table class="overlay"><thead><tr><th>host</th><th>device</th><th class="num">VNI</th><th class="num">port</th><th>subnet</th><th>remote subnet</th><th>via VTEP</th><th>source</th></tr></thead>' +
-      `<tbody>${rows.join('')}</tbody></table>`;
+      '<h3>Overlay map</h3><div class="tscroll"><table class="overlay"><thead><tr><th>host</th><th>device</th><th class="num">VNI</th><th class="num">port</th><th>subnet</th><th>remote subnet</th><th>via VTEP</th><th>source</th></tr></thead>' +
+      `<tbody>${rows.join('')}</tbody></table></div>`;
   }
   return `<section class="card" id="topology"><h2>Topology<span class="count">${h(topo.hosts.filter((x) => x.role === 'node').length)} nodes · ${h(topo.pods.length)} pods</span></h2><div class="svg-wrap">${svg}</div>${legend}${overlay}</section>`;
 }
@@ -316,9 +320,9 @@ function flowsSection(report: Report): string {
   return (
     `<section class="card" id="flows"><h2>Flows<span class="count">${h(report.flows.length)}</span></h2>` +
     '<div class="toolbar"><input type="search" id="flow-filter" placeholder="Filter flows: pod, address, verdict…" aria-label="Filter flows"><span id="flow-count" class="muted"></span></div>' +
-    `<table id="flows-table"><thead><tr>${head
+    `<div class="tscroll"><table id="flows-table"><thead><tr>${head
       .map(([name, type]) => `<th data-type="${type}"${type === 'number' && name !== 'verdict' ? ' class="num"' : ''}><button type="button">${name}</button></th>`)
-      .join('')}</tr></thead><tbody>${rows.join('')}</tbody></table></section>`
+      .join('')}</tr></thead><tbody>${rows.join('')}</tbody></table></div></section>`
   );
 }
 
@@ -360,7 +364,7 @@ function stepsTable(f: FlowReport, path: Step[], vanished: number | undefined, w
       `<td class="num">${lat !== undefined ? h('+' + formatUs(lat)) : ''}</td></tr>`
     );
   });
-  return `<table class="steps"><thead><tr><th>#</th><th>host</th><th>interface</th><th>action</th><th>detail</th><th class="num">latency</th></tr></thead><tbody>${rows.join('')}</tbody></table>`;
+  return `<div class="tscroll"><table class="steps"><thead><tr><th>#</th><th>host</th><th>interface</th><th>action</th><th>detail</th><th class="num">latency</th></tr></thead><tbody>${rows.join('')}</tbody></table></div>`;
 }
 
 function pathsSection(report: Report, s: Summary): string {
@@ -402,12 +406,12 @@ function inputsSection(report: Report): string {
   if (!report.inputs.length) return '<section class="card" id="inputs"><h2>Inputs</h2><p class="muted">No inputs.</p></section>';
   const rows = report.inputs.map(
     (i) =>
-      `<tr><td><code>${h(i.path)}</code></td><td>${h(i.kind)}${i.format ? ` <span class="muted">${h(i.format)}</span>` : ''}</td><td>${h(i.host ?? '')}</td><td>${h(i.interface ?? '')}</td>` +
+      `<tr><td class="ipath"><code>${h(i.path)}</code></td><td>${h(i.kind)}${i.format ? ` <span class="muted">${h(i.format)}</span>` : ''}</td><td>${h(i.host ?? '')}</td><td>${h(i.interface ?? '')}</td>` +
       `<td class="num">${h(i.packets ?? '')}</td><td class="sha">${h(i.sha256 ?? '')}</td><td>${i.problems.map(h).join('<br>')}${i.commands?.length ? `<div class="muted">${i.commands.map(h).join(', ')}</div>` : ''}</td></tr>`,
   );
   return (
     `<section class="card" id="inputs"><h2>Inputs<span class="count">${h(report.inputs.length)}</span></h2>` +
-    `<table><thead><tr><th>path</th><th>kind</th><th>host</th><th>interface</th><th class="num">packets</th><th>sha256</th><th>problems / commands</th></tr></thead><tbody>${rows.join('')}</tbody></table></section>`
+    `<div class="tscroll"><table><thead><tr><th>path</th><th>kind</th><th>host</th><th>interface</th><th class="num">packets</th><th>sha256</th><th>problems / commands</th></tr></thead><tbody>${rows.join('')}</tbody></table></div></section>`
   );
 }
 

@@ -106,7 +106,7 @@ export function packetBody(p: Packet): string {
   // The innermost tunnel led to no network header (unknown or cut inner frame).
   const last = p.tunnelCount > 0 ? p.tunnels[p.tunnelCount - 1] : undefined;
   if (last !== undefined && last.net === p.netCount - 1) {
-    if (p.unknownEthertype >= 0) s += ' | ethertype 0x' + hex4(p.unknownEthertype);
+    if (p.unknownEthertype >= 0 && p.unknownEthertype !== last.proto) s += ' | ethertype 0x' + hex4(p.unknownEthertype);
   }
   return s;
 }

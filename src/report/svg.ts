@@ -249,9 +249,10 @@ export function renderTopologySvg(report: Report): SvgResult {
     const forward = i < j;
     const span = Math.abs(i - j);
     const depth = 70 + (span - 1) * 110 + (forward ? 0 : 56);
-    const off = forward ? -14 : 14;
-    const x1 = a.nicX + off;
-    const x2 = b.nicX + off;
+    // Left-to-right is the inner arc (its ends inside), right-to-left the outer: they never cross.
+    const inward = forward ? 1 : -1;
+    const x1 = a.nicX + 14 * inward;
+    const x2 = b.nicX - 14 * inward;
     const y0 = nicBottom;
     const c = y0 + depth;
     const path = `M ${n(x1)} ${n(y0)} C ${n(x1)} ${n(c)}, ${n(x2)} ${n(c)}, ${n(x2)} ${n(y0 + 2)}`;
@@ -263,7 +264,7 @@ export function renderTopologySvg(report: Report): SvgResult {
       `<g class="tunnel${lost ? ' lost' : ''}" data-tunnel="${escapeAttr(`${t.from}->${t.to}`)}"${lost ? ' data-lost="true"' : ''}>`,
       title(tip),
       `<path class="arc" d="${path}" marker-end="url(#${lost ? 'pp-arrow-lost' : 'pp-arrow'})"/>`,
-      text((x1 + x2) / 2, bottom + 16, fit((lost ? '✗ dropped · ' : '') + label, Math.max(Math.abs(x2 - x1) - 20, 120), 6.4), lost ? 'tlabel lost' : 'tlabel'),
+      text((x1 + x2) / 2, bottom + 16, fit((lost ? '✗ dropped · ' : '') + label, Math.max(Math.abs(x2 - x1) + 40, 220), 6.4), lost ? 'tlabel lost' : 'tlabel'),
     ];
     if (lost) {
       const tt = 0.7;
@@ -282,8 +283,8 @@ export function renderTopologySvg(report: Report): SvgResult {
   const nodesSvg = placed.map((p) => drawNode(p, report, lostByHost.get(p.node.host) ?? [])).join('');
   const height = Math.ceil(maxY + top);
   const underlay = d.tunnels.length
-    ? rect({ x: MARGIN / 2, y: nicBottom + 12, w: width - MARGIN, h: maxY - nicBottom - 14 }, 'underlay', 10) +
-      text(MARGIN, nicBottom + 28, 'underlay network', 'sub', 'start')
+    ? rect({ x: MARGIN / 2, y: ROW.height + 8, w: width - MARGIN, h: maxY - ROW.height - 8 }, 'underlay', 10) +
+      text(MARGIN, ROW.height + 24, 'underlay network', 'sub', 'start')
     : '';
   const svg =
     `<svg class="topology" role="img" aria-label="Topology: ${escapeAttr(d.nodes.map((x) => x.host).join(', '))}" viewBox="0 ${-top} ${width} ${height}" width="${width}" height="${height}">` +

@@ -38,34 +38,34 @@ function width(s: string): number {
 export function wrap(text: string, columns: number, indent = '', first = indent): string[] {
   const out: string[] = [];
   for (const para of terminalText(text).split('\n')) {
-    let line = first;
     let prefix = first;
-    const words = para.split(/ +/).filter((w) => w !== '');
-    if (words.length === 0) {
+    let line = prefix;
+    // Each word keeps the spaces before it, so "a  b" stays aligned when it fits.
+    const tokens = para.match(/ *[^ ]+/g) ?? [];
+    if (tokens.length === 0) {
       out.push(first.trimEnd());
+      first = indent;
       continue;
     }
-    for (let w of words) {
-      const room = columns - width(prefix);
+    for (const tok of tokens) {
+      const sep = /^ */.exec(tok)![0];
+      let w = tok.slice(sep.length);
+      if (line !== prefix && width(line) + sep.length + width(w) <= columns) {
+        line += sep + w;
+        continue;
+      }
+      if (line !== prefix) {
+        out.push(line);
+        line = prefix = indent;
+      }
       // Words longer than a line are cut.
-      while (width(w) > Math.max(room, 1)) {
-        if (line !== prefix) {
-          out.push(line);
-          line = prefix = indent;
-        }
+      while (width(prefix) + width(w) > columns) {
         const r = Math.max(columns - width(prefix), 1);
         out.push(prefix + [...w].slice(0, r).join(''));
         line = prefix = indent;
         w = [...w].slice(r).join('');
       }
-      if (w === '') continue;
-      if (line === prefix) line += w;
-      else if (width(line) + 1 + width(w) <= columns) line += ' ' + w;
-      else {
-        out.push(line);
-        line = prefix = indent;
-        line += w;
-      }
+      line += w;
     }
     out.push(line);
     first = indent;
@@ -91,7 +91,7 @@ export function fitTable(header: string[], rows: string[][], columns: number, sp
   const natural = header.map((_, i) => Math.max(1, ...data.map((r) => Math.max(...r[i].split('\n').map(width)))));
   const mins = header.map((h, i) => {
     const longestHeaderWord = Math.max(...h.split(/\s+/).map(width));
-    return Math.min(natural[i], specs[i]?.min ?? Math.max(4, longestHeaderWord));
+    return Math.min(natural[i], Math.max(specs[i]?.min ?? 4, longestHeaderWord));
   });
   const widths = natural.map((w, i) => Math.min(w, specs[i]?.max ?? Infinity));
   let total = widths.reduce((a, b) => a + b, 0) + overhead;
@@ -101,6 +101,14 @@ export function fitTable(header: string[], rows: string[][], columns: number, sp
       if (widths[i] > mins[i] && (best < 0 || widths[i] - mins[i] > widths[best] - mins[best])) best = i;
     }
     if (best < 0) break;
+    widths[best]--;
+    total--;
+  }
+  // Still too wide with every column at its minimum: shrink the widest further (headers wrap).
+  while (total > columns) {
+    let best = 0;
+    for (let i = 1; i < n; i++) if (widths[i] > widths[best]) best = i;
+    if (widths[best] <= 2) break;
     widths[best]--;
     total--;
   }
@@ -140,14 +148,14 @@ function inputsTable(report: Report, columns: number): string {
   if (report.inputs.length === 0) return 'No inputs.';
   const rows = report.inputs.map((i) => [
     i.path,
-    i.kind + (i.format ? ` (${i.format})` : ''),
+    i.kind,
     i.host ?? '',
     i.interface ?? '',
     i.packets !== undefined ? String(i.packets) : i.commands?.length ? `${i.commands.length} cmds` : '',
     i.problems.join('\n'),
   ]);
   return fitTable(['path', 'kind', 'host', 'interface', 'packets', 'problems'], rows, columns, [
-    { min: 12 },
+    { min: 24 },
     {},
     { min: 8 },
     { min: 5 },
@@ -278,15 +286,21 @@ export function renderExplain(report: Report, flowIds: string[] = [], opts: Text
   for (const f of flows) {
     out.push(...wrap(`Flow ${f.id}: ${f.protocol} ${endpointText(f.src)} → ${endpointText(f.dst)} (${f.kind}${f.tunnel ? `, ${f.tunnel.type} VNI ${f.tunnel.vni ?? '?'} port ${f.tunnel.port ?? '?'}` : ''})`, columns));
     const counts = [`${f.packets} packet${f.packets === 1 ? '' : 's'}`];
-    if (f.requests !== undefined) counts.push(`${f.requests} requests`);
-    if (f.responses !== undefined) counts.push(`${f.responses} responses`);
+    if (f.requests !== undefined) counts.push(`${f.requests} request${f.requests === 1 ? '' : 's'}`);
+    if (f.responses !== undefined) counts.push(`${f.responses} response${f.responses === 1 ? '' : 's'}`);
     out.push(...wrap(counts.join(', '), columns, '  ', '  '));
     const story = (title: string, path: FlowReport['path'], mark?: number) => {
       out.push('', `  ${title}`);
       const w = String(path.length).length;
       path.forEach((s, i) => {
         const lat = title === 'Path' ? stepLatency(f, i) : undefined;
-        if (lat !== undefined) out.push(...wrap(`│ +${formatUs(lat)}`, columns, ' '.repeat(w + 6), ' '.repeat(w + 4)));
+        if (lat !== undefined) {
+          const hop = f.latency?.hops.find((x) => x.to.host === s.host && x.to.interface === s.interface && x.medianUs === lat);
+          const from = hop ? path.findIndex((p) => p.host === hop.from.host && p.interface === hop.from.interface) : -1;
+          const since = from >= 0 && from !== i - 1 ? ` since step ${from + 1}` : '';
+          const n = hop ? ` (median of ${hop.samples})` : '';
+          out.push(...wrap(`│ +${formatUs(lat)}${since}${n}`, columns, ' '.repeat(w + 6), ' '.repeat(w + 4)));
+        }
         const num = `${String(i + 1).padStart(w)}.`;
         const cross = i === mark ? 'NEVER ARRIVED: ' : '';
         const headline = `${num} ${s.host}  ${s.interface ?? '-'}  ${s.action}`;
