@@ -1,7 +1,8 @@
 /**
  * `podpath topology <paths..>`: rebuilds the network of an incident (hosts, interfaces, bridges,
  * veth pairs, VXLAN overlay map, pods) from its dumps, and ties captures to capture points by
- * pcapng interface name or file name (captures are not decoded here).
+ * pcapng interface name, SLL2 index, file name or content. Captures up to AUTO_SCAN_BYTES are
+ * streamed for their facts (tunnel outer headers, addresses); `--no-scan` binds by name only.
  *
  * Formats: text (tables), json (docs/topology-json.md, schema podpath.topology/1), mermaid, dot.
  * Input problems go to standard error, one line each.
@@ -17,6 +18,7 @@ import { pcapngInterfaceNamesOf } from '../inputs/pcapng-names.js';
 import { parseDump } from '../dumps/index.js';
 import { buildTopology, type HostSection } from '../topology/build.js';
 import { newCaptureFacts, type CaptureFacts } from '../topology/facts.js';
+import { scanCapture } from '../topology/scan.js';
 import type { Topology } from '../topology/model.js';
 import { renderTopologyText } from '../report/topology-text.js';
 import { renderTopologyJson } from '../report/topology-json.js';
@@ -46,7 +48,13 @@ export interface LoadedIncident {
 }
 
 /** Discovery -> dump parsing -> topology. The library entry behind the command. */
-export async function loadTopology(paths: string[], opts: { hosts?: Record<string, string>; cwd: string }): Promise<LoadedIncident> {
+/** Captures up to this size are streamed for content facts unless --no-scan; larger ones only with --scan. */
+export const AUTO_SCAN_BYTES = 64 * 1024 * 1024;
+
+export async function loadTopology(
+  paths: string[],
+  opts: { hosts?: Record<string, string>; cwd: string; scan?: boolean },
+): Promise<LoadedIncident> {
   const { inputs, problems: found } = await discoverIncident(paths, opts);
   const problems = found.map((p) => `${p.path}: ${p.message}`);
   const sections: HostSection[] = [];
@@ -76,9 +84,21 @@ export async function loadTopology(paths: string[], opts: { hosts?: Record<strin
         }
       }
     } else if (f.kind === 'capture') {
-      const facts = newCaptureFacts(f.path, f.host);
-      facts.ifNames = await pcapngInterfaceNamesOf(abs);
-      captures.push(facts);
+      let scan = opts.scan === true;
+      if (opts.scan === undefined) {
+        const size = await stat(abs).then((s) => s.size).catch(() => Infinity);
+        scan = size <= AUTO_SCAN_BYTES;
+        if (!scan) problems.push(`${f.path}: not scanned (larger than ${AUTO_SCAN_BYTES / 1024 / 1024} MiB; --scan reads it): bound by name only`);
+      }
+      if (scan) {
+        const r = await scanCapture(abs, { input: f.path, host: f.host });
+        for (const p of r.problems) problems.push(`${f.path}: ${p.severity === 'warning' ? 'warning: ' : ''}${p.message}`);
+        captures.push(r.facts);
+      } else {
+        const facts = newCaptureFacts(f.path, f.host);
+        facts.ifNames = await pcapngInterfaceNamesOf(abs);
+        captures.push(facts);
+      }
     }
   }
   const topology = buildTopology(sections, captures, {
@@ -107,6 +127,10 @@ export const topologyCommand: Command = {
     return y
       .positional('paths', { type: 'string', array: true, describe: 'incident folder, host folders, files or globs' })
       .option('format', { choices: FORMATS, default: 'text' as const, describe: 'output format (json: docs/topology-json.md)' })
+      .option('scan', {
+        type: 'boolean',
+        describe: `stream captures for content facts (tunnel VTEPs, VNI/port, capture points); default: captures up to ${AUTO_SCAN_BYTES / 1024 / 1024} MiB`,
+      })
       .option('host', { type: 'string', array: true, describe: 'NAME=PATH: the inputs at PATH belong to host NAME (repeatable)' })
       .example('$0 topology incident/', 'sub-folders are hosts, root files (kubectl output) apply to all')
       .example('$0 topology --host node1=dumps/a.txt --host node2=dumps/b.txt', 'name the host of loose files')
@@ -118,7 +142,8 @@ export const topologyCommand: Command = {
     if (!FORMATS.includes(format)) throw new UserError(`--format must be one of ${FORMATS.join(', ')}, not ${format}`, EXIT.USAGE);
     const hosts = parseHostOptions(argv.host);
     if (paths.length === 0 && Object.keys(hosts).length === 0) throw new UserError('name an incident folder, host folders or files', EXIT.USAGE);
-    const { inputs, topology, problems } = await loadTopology(paths, { hosts, cwd: io.cwd });
+    const scan = typeof argv.scan === 'boolean' ? argv.scan : undefined;
+    const { inputs, topology, problems } = await loadTopology(paths, { hosts, cwd: io.cwd, scan });
     for (const p of problems) io.err(p);
     if (inputs.length === 0) {
       io.err('podpath: no input could be read');

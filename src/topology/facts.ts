@@ -87,3 +87,38 @@ export function addAddress(facts: CaptureFacts, ip: string): void {
 }
 
 const addressSets = new WeakMap<CaptureFacts, Set<string>>();
+
+/** The parts of a decoded packet topology needs (a structural subset of decode's PacketSummary). */
+export interface PacketFactsInput {
+  index: number;
+  point?: { ifindex?: number };
+  outer?: { src: string; dst: string; dport?: number };
+  tunnel?: { type: string; vni?: number; port?: number };
+  inner?: { src: string; dst: string; proto: string };
+}
+
+/** Folds one decoded packet into the facts (the analyzer calls this while streaming). */
+export function addPacket(facts: CaptureFacts, p: PacketFactsInput, linktype?: number): void {
+  facts.packets++;
+  if (linktype !== undefined && !facts.linktypes.includes(linktype)) facts.linktypes.push(linktype);
+  const ifi = p.point?.ifindex;
+  if (ifi !== undefined && ifi >= 0 && !facts.ifindexes.includes(ifi) && facts.ifindexes.length < 256) facts.ifindexes.push(ifi);
+  if (p.tunnel && (p.tunnel.type === 'vxlan' || p.tunnel.type === 'geneve') && p.outer) {
+    addTunnel(facts, {
+      type: p.tunnel.type,
+      outerSrc: p.outer.src,
+      outerDst: p.outer.dst,
+      port: p.tunnel.port ?? p.outer.dport ?? 0,
+      vni: p.tunnel.vni,
+      innerSrc: p.inner?.src,
+      innerDst: p.inner?.dst,
+      packet: p.index,
+    });
+    return;
+  }
+  if (p.inner) {
+    if (p.inner.proto === 'arp') facts.arp = true;
+    if (p.inner.src) addAddress(facts, p.inner.src);
+    if (p.inner.dst) addAddress(facts, p.inner.dst);
+  }
+}
