@@ -55,7 +55,13 @@ export function decodeLlc(c: Decoder, off: number, end: number): void {
       c.short(L.LLC, end);
       return;
     }
-    c.ether(u16(b, off + 6), off + 8, end);
+    // OUI 00-00-00 (RFC 1042) and 00-00-F8 (802.1H bridge tunnel): the PID is an ethertype.
+    const oui = (b[off + 3] << 16) | (b[off + 4] << 8) | b[off + 5];
+    if (oui === 0 || oui === 0xf8) {
+      c.ether(u16(b, off + 6), off + 8, end);
+      return;
+    }
+    c.payload(off + 8, end);
     return;
   }
   // Other LLC (STP, IPX, NetBIOS ...): not decoded.
