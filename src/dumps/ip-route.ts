@@ -15,9 +15,13 @@ const KEYWORDS = new Set(['via', 'dev', 'proto', 'scope', 'src', 'metric', 'tabl
 const WITH_VALUE = new Set(['proto', 'scope', 'src', 'metric', 'table', 'pref', 'expires', 'mtu', 'tos', 'dsfield', 'realm', 'realms', 'advmss', 'error', 'hoplimit', 'rtt', 'rttvar', 'initcwnd', 'weight', 'uid', 'congctl', 'features', 'quickack', 'window', 'cwnd', 'ssthresh', 'reordering', 'initrwnd', 'nhid', 'rto_min', 'from', 'fastopen_no_cookie']);
 const FLAG_WORDS = new Set(['onlink', 'linkdown', 'pervasive', 'offload', 'trap', 'notify', 'dead', 'rt_offload', 'rt_trap', 'rt_offload_failed']);
 
+const NUD_STATES = new Set(['PERMANENT', 'NOARP', 'REACHABLE', 'STALE', 'INCOMPLETE', 'DELAY', 'PROBE', 'FAILED']);
+
 /** A route line: optional type, then a destination, then at least one known keyword (or nothing for types). */
 function routeLineShape(t: string): boolean {
   const ws = words(t);
+  // `ip neigh` lines also start with an address followed by `dev`
+  if (ws.some((w) => w === 'lladdr' || NUD_STATES.has(w))) return false;
   let i = 0;
   if (TYPES.has(ws[0])) i = 1;
   const d = ws[i];

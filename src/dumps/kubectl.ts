@@ -15,16 +15,21 @@ interface Column {
   start: number;
 }
 
+/** Header words and where they start; "NOMINATED NODE" and "READINESS GATES" are one column each. */
 function columnsOf(header: string): Column[] {
   const cols: Column[] = [];
-  const re = /\S+(?: \S+)*/g; // names are separated by 2+ spaces; "NOMINATED NODE" is one column
+  const re = /NOMINATED NODE|READINESS GATES|\S+/g;
   let m: RegExpExecArray | null;
   while ((m = re.exec(header))) cols.push({ name: m[0], start: m.index });
   return cols;
 }
 
 function tokens(row: string): string[] {
-  return row.trim().replace(/(\d+) (\([^)]*\))/g, '$1\u0000$2').split(/\s+/).map((t) => t.replace('\u0000', ' '));
+  return row
+    .trim()
+    .replace(/(\d+) (\([^)]*\))/g, (_m, n: string, p: string) => `${n}\u0000${p.replace(/ /g, '\u0000')}`)
+    .split(/\s+/)
+    .map((t) => t.replace(/\u0000/g, ' '));
 }
 
 /** Cells of a row by header positions, or by tokens when the positions do not fit. */
@@ -74,7 +79,7 @@ function parsePods(lines: string[], firstLine: number): { records: KubectlPodRec
   for (const { n, text } of numbered(lines, firstLine)) {
     if (text.trim() === '') continue;
     if (isPodHeader(text)) {
-      cols = columnsOf(text.replace(/^\s+/, (s) => ' '.repeat(s.length)));
+      cols = columnsOf(text);
       continue;
     }
     if (!cols) {
