@@ -13,6 +13,9 @@ export async function main(args: string[]): Promise<number> {
     err: (text) => {
       process.stderr.write(text.endsWith('\n') ? text : text + '\n');
     },
+    status: (text) => {
+      process.stderr.write(text);
+    },
     drain: () => new Promise((resolve) => process.stdout.once('drain', () => resolve())),
     stdin: process.stdin as Readable,
     columns: process.stdout.isTTY ? process.stdout.columns : undefined,

@@ -9,6 +9,8 @@ export interface Io {
   out(text: string): boolean;
   /** Writes one or more lines to standard error (messages, problems, progress). */
   err(text: string): void;
+  /** Writes to standard error as is (no newline added): progress bars redrawn with \r. */
+  status?(text: string): void;
   /** Resolves when standard output can take more. */
   drain(): Promise<void>;
   /** Standard input, for inputs named "-". */

@@ -1,8 +1,9 @@
 /** Every CLI verb, in the order `--help` lists them. One line per command module. */
 import type { Command } from './command.js';
+import { analyzeCommand, explainCommand } from './analyze.js';
 import { collectCommand } from './collect.js';
 import { dumpsCommand } from './dumps.js';
 import { packets } from './packets.js';
 import { topologyCommand } from './topology.js';
 
-export const commands: Command[] = [packets, dumpsCommand, collectCommand, topologyCommand];
+export const commands: Command[] = [analyzeCommand, explainCommand, packets, dumpsCommand, collectCommand, topologyCommand];

@@ -1,0 +1,191 @@
+/**
+ * Findings with evidence, from flows, journeys and the topology. The codes are a contract
+ * (docs/report-json.md): overlay-blocked, lost, mtu, no-route, unanswered, arp-unanswered,
+ * vxlan-mismatch, capture-gap (plus the topology's own findings).
+ */
+import type { Evidence, Finding, Topology } from '../topology/model.js';
+import type { CapturePointInfo, FlowVerdict } from './correlate.js';
+import type { Flow, Journey } from './flows.js';
+import type { Step } from './types.js';
+
+/** At most this many packets are cited as evidence for one finding. */
+const MAX_EVIDENCE = 6;
+
+export interface DiagnosedFlow {
+  flow: Flow;
+  id: string;
+  path: Step[];
+  returnPath: Step[];
+  verdict: FlowVerdict;
+  label: string;
+}
+
+function packetEvidence(j: Journey, captures: CapturePointInfo[]): Evidence[] {
+  return j.sightings.map((s) => ({ input: captures[s.capture].input, packet: s.packet, text: j.summary }));
+}
+
+export function diagnose(flows: DiagnosedFlow[], topo: Topology, captures: CapturePointInfo[]): Finding[] {
+  const findings: Finding[] = [];
+
+  // Lost packets: between two nodes' underlay inside a tunnel -> overlay-blocked; else lost.
+  const groups = new Map<string, { from: Step; to: Step; overlay: boolean; port?: number; flows: Set<string>; ev: Evidence[]; count: number; missing: string }>();
+  for (const df of flows) {
+    for (const l of df.verdict.lost) {
+      const from = l.path[l.v.lastSeen!];
+      const to = l.path[l.v.missingAt!];
+      const encap = l.path.find((s) => s.action === 'encap');
+      const overlay = !!encap && from.host !== to.host && from.action === 'underlay' && to.action === 'underlay';
+      const port = l.journey.tunnel?.port ?? Number(/:(\d+)/.exec(encap?.detail ?? '')?.[1] ?? NaN);
+      const key = `${overlay}|${from.host}|${from.interface}|${to.host}|${to.interface}`;
+      const g = groups.get(key) ?? { from, to, overlay, port: Number.isNaN(port) ? undefined : port, flows: new Set(), ev: [], count: 0, missing: captures[l.v.missingCapture!]?.input ?? '?' };
+      g.count++;
+      g.flows.add(df.label);
+      if (g.ev.length < MAX_EVIDENCE) g.ev.push(...packetEvidence(l.journey, captures).slice(0, MAX_EVIDENCE - g.ev.length));
+      groups.set(key, g);
+    }
+  }
+  for (const g of groups.values()) {
+    const flowsText = [...g.flows].slice(0, 3).join(', ') + (g.flows.size > 3 ? `, +${g.flows.size - 3} more` : '');
+    if (g.overlay) {
+      const fromAddr = underlayAddress(topo, g.from.host);
+      const toAddr = underlayAddress(topo, g.to.host);
+      findings.push({
+        severity: 'critical',
+        code: 'overlay-blocked',
+        message:
+          `${g.count} encapsulated packet(s) (UDP ${g.port ?? '?'}) left ${g.from.host}${fromAddr ? ` (${fromAddr})` : ''} on ${g.from.interface} ` +
+          `and never arrived on ${g.to.host}${toAddr ? ` (${toAddr})` : ''} ${g.to.interface}, while its capture (${g.missing}) was running. ` +
+          `A firewall or cloud security group between the nodes likely drops UDP ${g.port ?? '?'}: allow it between them. Flows: ${flowsText}.`,
+        evidence: [...g.ev, { input: g.missing, text: `no matching packet in ${g.missing}` }],
+      });
+    } else {
+      findings.push({
+        severity: 'error',
+        code: 'lost',
+        message: `${g.count} packet(s) seen on ${g.from.host} ${g.from.interface ?? ''} never reached ${g.to.host} ${g.to.interface ?? ''}, whose capture (${g.missing}) was running. Flows: ${flowsText}.`,
+        evidence: g.ev,
+      });
+    }
+  }
+
+  for (const df of flows) {
+    const f = df.flow;
+    const v = df.verdict;
+    // No route / drops on the computed path.
+    const drop = df.path.find((s) => s.action === 'drop');
+    if (drop) {
+      findings.push({
+        severity: 'error',
+        code: /no route/.test(drop.detail) ? 'no-route' : 'drop',
+        message: `${df.label}: ${drop.detail} (on ${drop.host})`,
+        evidence: [...(drop.evidence ?? []), ...firstPackets(f, captures)],
+      });
+    }
+    if (v.verdict === 'unanswered') {
+      const arp = f.protocol === 'arp';
+      findings.push({
+        severity: arp ? 'warning' : 'error',
+        code: arp ? 'arp-unanswered' : 'unanswered',
+        message: arp
+          ? `ARP: who-has ${f.dst.ip} tell ${f.src.ip} got no reply (${v.requests - v.answered} request(s)): ${f.dst.ip} is down, absent, or not on this segment`
+          : `${df.label}: ${v.why}`,
+        evidence: firstPackets(f, captures),
+      });
+    }
+    // VNI or port on the wire disagreeing with the devices.
+    for (const j of f.journeys) {
+      if (!j.tunnel || !j.outer) continue;
+      const sender = topo.hosts.find((h) => h.interfaces.some((i) => i.addresses.some((a) => a.address === j.outer!.src)));
+      const ov = topo.overlay.find((o) => o.host === sender?.name && o.type === j.tunnel!.type);
+      if (!ov) continue;
+      const badVni = ov.vni !== undefined && j.tunnel.vni !== undefined && ov.vni !== j.tunnel.vni;
+      const badPort = ov.port !== undefined && j.outer.dport !== undefined && ov.port !== j.outer.dport;
+      if (badVni || badPort) {
+        findings.push({
+          severity: 'error',
+          code: 'vxlan-mismatch',
+          message: `${df.label}: on the wire ${j.tunnel.type.toUpperCase()} VNI ${j.tunnel.vni} port ${j.outer.dport}, but ${ov.host}'s ${ov.device} is VNI ${ov.vni ?? '?'} port ${ov.port ?? '?'}`,
+          evidence: packetEvidence(j, captures).slice(0, MAX_EVIDENCE),
+        });
+        break;
+      }
+    }
+    // Packets too big for the overlay: DF set and larger than the VXLAN device's MTU.
+    const enc = df.path.find((s) => s.action === 'encap');
+    if (enc) {
+      const dev = topo.hosts.find((h) => h.name === enc.host)?.interfaces.find((i) => i.name === enc.interface);
+      const big = dev?.mtu !== undefined ? f.journeys.filter((j) => j.df && j.ipLength !== undefined && j.ipLength > dev.mtu!) : [];
+      if (big.length > 0 && dev) {
+        findings.push({
+          severity: 'error',
+          code: 'mtu',
+          message: `${df.label}: ${big.length} packet(s) with Don't Fragment set are larger (${big[0].ipLength} bytes) than ${enc.host}'s ${dev.name} MTU ${dev.mtu}`,
+          evidence: packetEvidence(big[0], captures).slice(0, MAX_EVIDENCE),
+        });
+      }
+    }
+    // ICMP fragmentation needed / packet too big.
+    if (f.protocol === 'icmp' || f.protocol === 'icmp6') {
+      const fn = f.journeys.find((j) => /fragmentation needed|too big/i.test(j.summary));
+      if (fn) {
+        findings.push({
+          severity: 'error',
+          code: 'mtu',
+          message: `${f.src.ip} told ${f.dst.ip} that a packet was too big for the path: ${fn.summary}`,
+          evidence: packetEvidence(fn, captures).slice(0, MAX_EVIDENCE),
+        });
+      }
+    }
+  }
+
+  // Captures on a flow's path that did not cover its time.
+  const gaps = new Map<number, string[]>();
+  for (const df of flows) {
+    const onPath = captures
+      .map((c, i) => ({ c, i }))
+      .filter(({ c }) => df.path.some((s) => s.host === c.host && (s.interface === c.interface || c.interface === 'any')));
+    for (const { c, i } of onPath) {
+      if (df.flow.seen.has(i)) continue;
+      if (c.first === undefined || c.last === undefined || c.last < df.flow.first - 1e9 || c.first > df.flow.last + 1e9) {
+        const list = gaps.get(i) ?? [];
+        list.push(df.label);
+        gaps.set(i, list);
+      }
+    }
+  }
+  for (const [i, labels] of gaps) {
+    const c = captures[i];
+    findings.push({
+      severity: 'warning',
+      code: 'capture-gap',
+      message:
+        c.packets === 0
+          ? `${c.input} (${c.host ?? '?'} ${c.interface ?? '?'}) holds no packet: that point could not be checked for ${labels.length} flow(s) (${labels.slice(0, 3).join(', ')})`
+          : `${c.input} (${c.host ?? '?'} ${c.interface ?? '?'}) did not run while ${labels.length} flow(s) passed (${labels.slice(0, 3).join(', ')}): that point could not be checked`,
+      evidence: [{ input: c.input }],
+    });
+  }
+  return findings;
+}
+
+function firstPackets(f: Flow, captures: CapturePointInfo[]): Evidence[] {
+  const ev: Evidence[] = [];
+  for (const j of f.journeys) {
+    for (const e of packetEvidence(j, captures)) {
+      if (ev.length >= MAX_EVIDENCE) return ev;
+      ev.push(e);
+    }
+  }
+  return ev;
+}
+
+/** The underlay address of a node: the address of the NIC its default route uses, else of eth0. */
+export function underlayAddress(topo: Topology, host: string): string | undefined {
+  const h = topo.hosts.find((x) => x.name === host);
+  if (!h) return undefined;
+  const ov = topo.overlay.find((o) => o.host === host && o.local);
+  if (ov?.local) return ov.local;
+  const def = h.routes.find((r) => r.destination === '0.0.0.0/0' && r.interface);
+  const nic = h.interfaces.find((i) => i.name === (def?.interface ?? 'eth0'));
+  return nic?.addresses.find((a) => a.family === 'inet')?.address;
+}

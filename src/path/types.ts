@@ -1,0 +1,178 @@
+/**
+ * Traces: the journey of a packet as ordered steps, Batfish-style, and the flows and report
+ * built from them. The JSON report (`podpath analyze --format json`) is a versioned contract:
+ * docs/report-json.md, schema "podpath.report/1".
+ */
+import type { Evidence, Finding, Topology } from '../topology/model.js';
+
+/** The step vocabulary (contract): every step of a path is one of these. */
+export const ACTIONS = [
+  'send',
+  'loopback',
+  'bridge',
+  'route',
+  'encap',
+  'underlay',
+  'decap',
+  'deliver',
+  'drop',
+  'unknown',
+] as const;
+export type Action = (typeof ACTIONS)[number];
+
+export interface Step {
+  host: string;
+  interface?: string;
+  action: Action;
+  detail: string;
+  evidence?: Evidence[];
+}
+
+export const FLOW_KINDS = ['intra-pod', 'same-node', 'cross-node', 'host', 'external'] as const;
+export type FlowKind = (typeof FLOW_KINDS)[number];
+
+export const VERDICTS = ['ok', 'unanswered', 'lost', 'partial'] as const;
+export type Verdict = (typeof VERDICTS)[number];
+
+/**
+ * What the analyzer keeps of one decoded packet: small, plain, and enough to group it into a
+ * flow and to recognise it at another capture point.
+ */
+export interface Observation {
+  /** Index into the analysis' capture list. */
+  capture: number;
+  /** 1-based packet number in that capture. */
+  packet: number;
+  /** Nanoseconds since the analysis' base second (fits a double for months). */
+  t: number;
+  wireLength: number;
+  outer?: { src: string; dst: string; proto: string; sport?: number; dport?: number };
+  tunnel?: { type: string; vni?: number; port?: number };
+  inner: InnerHeaders;
+  /** Hash of the innermost payload (a few dozen bytes), for matching across capture points. */
+  payloadHash?: number;
+  /** Direction of the packet at the capture point, when the link layer says (SLL/SLL2). */
+  direction?: string;
+  /** One-line human summary (as `podpath packets` prints the headers). */
+  summary: string;
+}
+
+export interface InnerHeaders {
+  src: string;
+  dst: string;
+  proto: string;
+  sport?: number;
+  dport?: number;
+  icmpType?: number;
+  icmpCode?: number;
+  icmpId?: number;
+  icmpSeq?: number;
+  tcpFlags?: string;
+  tcpSeq?: number;
+  tcpAck?: number;
+  ipId?: number;
+  /** Don't Fragment set (IPv4). */
+  df?: boolean;
+  /** A fragment (IPv4 MF set or offset > 0; IPv6 fragment header). */
+  fragment?: boolean;
+  arpOp?: number;
+  /** Length of the inner IP packet (total length), when known. */
+  ipLength?: number;
+  /** For ICMP errors: the embedded original packet's addresses. */
+  quoted?: { src: string; dst: string; proto: string };
+  /** ICMP "fragmentation needed" next-hop MTU. */
+  nextHopMtu?: number;
+}
+
+/** A flow seen at one capture point. */
+export interface SeenAt {
+  input: string;
+  host?: string;
+  interface?: string;
+  packets: number;
+  /** ISO 8601 UTC of the first and last packet of this flow at this point. */
+  first: string;
+  last: string;
+}
+
+export interface Endpoint {
+  ip: string;
+  port?: number;
+  pod?: string;
+  namespace?: string;
+  host?: string;
+}
+
+export interface HopLatency {
+  from: { host?: string; interface?: string };
+  to: { host?: string; interface?: string };
+  /** Median over the packets seen at both points, microseconds, clock offset corrected. */
+  medianUs: number;
+  samples: number;
+}
+
+export interface FlowReport {
+  id: string;
+  protocol: string;
+  src: Endpoint;
+  dst: Endpoint;
+  kind: FlowKind;
+  verdict: Verdict;
+  /** Packets of this flow (each packet counted once, however many points saw it). */
+  packets: number;
+  /** Requests and responses, where the protocol pairs them. */
+  requests?: number;
+  responses?: number;
+  path: Step[];
+  /** The path of the responses, when there are any. */
+  returnPath?: Step[];
+  tunnel?: { type: string; vni?: number; port?: number };
+  seenAt: SeenAt[];
+  latency?: { hops: HopLatency[]; rttUs?: number };
+  /** One line: pod2 -> cni0 -> flannel.1 [vxlan 1] -> eth0 => eth0 -> flannel.1 -> cni0 -> pod1 */
+  summary: string;
+  /** Why the verdict (one sentence). */
+  why: string;
+}
+
+export interface InputReport {
+  path: string;
+  kind: 'capture' | 'dump' | 'unknown';
+  host?: string;
+  interface?: string;
+  /** For captures: packets read. */
+  packets?: number;
+  format?: string;
+  sha256?: string;
+  /** For dumps: the commands recognised. */
+  commands?: string[];
+  problems: string[];
+}
+
+export interface Stats {
+  packets: number;
+  decoded: number;
+  truncated: number;
+  malformed: number;
+  skipped: number;
+  unexplained: number;
+}
+
+export interface ClockOffset {
+  /** Seconds to add to `host`'s timestamps to bring them onto `reference`'s clock. */
+  host: string;
+  reference: string;
+  offsetUs: number;
+  samples: number;
+}
+
+export interface Report {
+  schema: 'podpath.report/1';
+  inputs: InputReport[];
+  topology: Topology;
+  flows: FlowReport[];
+  findings: Finding[];
+  clocks: ClockOffset[];
+  stats: Stats;
+  problems: string[];
+}
