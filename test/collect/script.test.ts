@@ -118,6 +118,31 @@ test('a missing tool is reported in collect.log, never fatal', () => {
   assert.ok(existsSync(`${out}.tar.gz`));
 });
 
+test('--start-epoch and --start-at wait for the start time; a time just passed starts at once', () => {
+  const utc = (epoch: number) => new Date(epoch * 1000).toISOString().slice(11, 19);
+  const cases: [string, (now: number) => string[], RegExp][] = [
+    ['epoch', (now) => ['--start-epoch', String(now + 2)], /^waiting: until epoch/m],
+    ['at', (now) => ['--start-at', utc(now + 2)], /^waiting: until epoch/m],
+    ['past', (now) => ['--start-at', utc(now - 30)], /^start time already reached/m],
+  ];
+  for (const [name, makeArgs, expect] of cases) {
+    const now = Math.floor(Date.now() / 1000);
+    const args = makeArgs(now);
+    const out = join(work, `start-${name}`);
+    const t0 = Date.now();
+    const r = spawnSync('sh', [SCRIPT, '--no-capture', '--no-kubectl', '--no-archive', '--hostname', 'n', '--out', out, ...args], { encoding: 'utf8' });
+    assert.is(r.status, 0, r.stderr);
+    const log = readFileSync(join(out, 'n', 'collect.log'), 'utf8');
+    assert.match(log, expect);
+    if (name !== 'past') {
+      assert.ok(Date.now() - t0 >= 1000, `${name} waited`);
+      const dumps = Number(/^dumps: .* \(epoch (\d+)\)/m.exec(log)?.[1]);
+      assert.ok(dumps >= now + 2 || (name === 'at' && dumps >= now + 1), `${name}: dumps at ${dumps}, start ${now + 2}`);
+    }
+    assert.not.ok(existsSync(`${out}.tar.gz`), '--no-archive');
+  }
+});
+
 test('the output folder must be new or empty', () => {
   const out = join(work, 'dumps-0'); // made by an earlier test
   const r = spawnSync('sh', [SCRIPT, '--no-capture', '--no-kubectl', '--out', out], { encoding: 'utf8' });
