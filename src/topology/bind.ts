@@ -77,6 +77,13 @@ export function bindCapture(topology: Pick<Topology, 'hosts'>, capture: CaptureT
   }
 
   const idx = [...new Set(capture.sll2Ifindexes)];
+  if (idx.length > 1) {
+    // Packets of several interfaces in one SLL2 capture: `tcpdump -i any`; the analyzer binds
+    // each packet by its own index.
+    b.interface = 'any';
+    b.via = 'sll2-ifindex';
+    return b;
+  }
   if (host && idx.length === 1) {
     const i = host.interfaces.find((x) => x.index === idx[0]);
     if (i) {
@@ -88,7 +95,7 @@ export function bindCapture(topology: Pick<Topology, 'hosts'>, capture: CaptureT
 
   const file = capture.fileName;
   if (file) {
-    const candidates = host ? host.interfaces.map((i) => i.name) : [];
+    const candidates = [...(host ? host.interfaces.map((i) => i.name) : []), 'any'];
     let name = interfaceInFileName(file, candidates);
     if (!name && (!host || host.interfaces.length === 0)) {
       // No dumps to check against: a name that can only be an interface.
