@@ -109,16 +109,20 @@ export class Decoder {
   }
 
   /**
-   * Layer `kind` needs more bytes than `end` leaves: truncated when `end` is the end of the
-   * captured bytes, malformed (cut by an enclosing length field) otherwise.
+   * Layer `kind` needs more bytes than `end` leaves. Truncated when the capture cut the frame
+   * (`end` is the end of the captured bytes and the frame was longer on the wire); malformed when
+   * the packet itself is too short (cut by an enclosing length field, or by the end of a frame
+   * captured whole).
    */
   short(kind: number, end: number, what = 'header'): void {
-    if (end >= this.b.length) {
-      const p = this.p;
+    const p = this.p;
+    if (end >= this.b.length && p.wireLength > p.captureLength) {
       if (!p.truncated) {
         p.truncated = true;
         p.truncatedLayer = kind;
       }
+    } else if (end >= this.b.length) {
+      this.bad(kind, `${what} cut short by the end of the packet`);
     } else {
       this.bad(kind, `${what} cut short by the enclosing length`);
     }

@@ -74,6 +74,11 @@ export function decodeIpv4(c: Decoder, off: number, end: number): void {
     }
     n.length = total;
     dataEnd = off + total < end ? off + total : end;
+    // More than the frame carried on the wire: the length field lies (tcpdump: "(invalid)").
+    const wire = c.p.wireLength - (c.b.length - end) - off;
+    if (total > wire && c.p.wireLength >= c.p.captureLength) {
+      c.bad(L.IPV4, `total length ${total} > ${wire} bytes on the wire`);
+    }
   }
   if (off + ihl > dataEnd) {
     c.short(L.IPV4, dataEnd, 'options');

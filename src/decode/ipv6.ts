@@ -74,6 +74,10 @@ export function decodeIpv6(c: Decoder, off: number, end: number): void {
   } else {
     n.length = 40 + plen;
     dataEnd = off + n.length < end ? off + n.length : end;
+    const wire = c.p.wireLength - (b.length - end) - off;
+    if (n.length > wire && c.p.wireLength >= c.p.captureLength) {
+      c.bad(L.IPV6, `payload length ${plen} > ${wire - 40} bytes on the wire`);
+    }
   }
   walkIpv6(c, n, next, off + 40, dataEnd);
 }
