@@ -240,40 +240,50 @@ export function renderTopologySvg(report: Report): SvgResult {
   const index = new Map(placed.map((p, i) => [p.node.host, i]));
   const tunnels: string[] = [];
   let maxY = nicBottom + 30;
-  for (const t of d.tunnels) {
+  // A symmetric pair with no loss and the same VNI/port is one double-headed arc (both
+  // directions keep their own data-tunnel group); otherwise one arc per direction.
+  const merged = new Set<number>();
+  d.tunnels.forEach((t, k) => {
+    if (merged.has(k)) return;
     const i = index.get(t.from);
     const j = index.get(t.to);
-    if (i === undefined || j === undefined) continue;
+    if (i === undefined || j === undefined) return;
+    const back = d.tunnels.findIndex((u, m) => m !== k && !merged.has(m) && u.from === t.to && u.to === t.from && !u.lost && !t.lost && tunnelLabel(u) === tunnelLabel(t));
+    const pair = back >= 0 ? d.tunnels[back] : undefined;
+    if (pair) merged.add(back);
     const a = placed[i];
     const b = placed[j];
     const forward = i < j;
     const span = Math.abs(i - j);
-    const depth = 70 + (span - 1) * 110 + (forward ? 0 : 56);
+    const depth = 70 + (span - 1) * 110 + (forward || pair ? 0 : 56);
     // Left-to-right is the inner arc (its ends inside), right-to-left the outer: they never cross.
     const inward = forward ? 1 : -1;
     const x1 = a.nicX + 14 * inward;
     const x2 = b.nicX - 14 * inward;
     const y0 = nicBottom;
     const c = y0 + depth;
-    const path = `M ${n(x1)} ${n(y0)} C ${n(x1)} ${n(c)}, ${n(x2)} ${n(c)}, ${n(x2)} ${n(y0 + 2)}`;
+    const path = `M ${n(x1)} ${n(y0 + (pair ? 2 : 0))} C ${n(x1)} ${n(c)}, ${n(x2)} ${n(c)}, ${n(x2)} ${n(y0 + 2)}`;
     const bottom = bezier(0.5, y0, c, c, y0);
     const lost = !!t.lost;
-    const label = `${t.fromDevice} → ${t.toDevice ?? '?'} · ${tunnelLabel(t)}`;
-    const tip = `${t.from} → ${t.to}: ${tunnelLabel(t)}${lost ? ' — packets dropped here' : ''}`;
+    const devices = `${t.fromDevice}${pair ? ' ⇄ ' : ' → '}${t.toDevice ?? t.to}`;
+    const label = `${devices} · ${tunnelLabel(t)}`;
+    const tip = `${t.from}${pair ? ' ⇄ ' : ' → '}${t.to}: ${tunnelLabel(t)}${lost ? ' — packets dropped here' : ''}`;
+    const marker = lost ? 'pp-arrow-lost' : 'pp-arrow';
     const parts = [
       `<g class="tunnel${lost ? ' lost' : ''}" data-tunnel="${escapeAttr(`${t.from}->${t.to}`)}"${lost ? ' data-lost="true"' : ''}>`,
+      pair ? `<g class="tunnel back" data-tunnel="${escapeAttr(`${pair.from}->${pair.to}`)}">` : '',
       title(tip),
-      `<path class="arc" d="${path}" marker-end="url(#${lost ? 'pp-arrow-lost' : 'pp-arrow'})"/>`,
+      `<path class="arc" d="${path}"${pair ? ` marker-start="url(#${marker})"` : ''} marker-end="url(#${marker})"/>`,
       text((x1 + x2) / 2, bottom + 16, fit((lost ? '✗ dropped · ' : '') + label, Math.max(Math.abs(x2 - x1) + 40, 220), 6.4), lost ? 'tlabel lost' : 'tlabel'),
     ];
     if (lost) {
       const tt = 0.7;
       parts.push(cross(bezier(tt, x1, x1, x2, x2), bezier(tt, y0, c, c, y0), `${t.from} → ${t.to}: ${t.lost!.finding.code}`));
     }
-    parts.push('</g>');
+    parts.push(pair ? '</g></g>' : '</g>');
     tunnels.push(parts.join(''));
     maxY = Math.max(maxY, bottom + 30);
-  }
+  });
   const lostByHost = new Map<string, string[]>();
   for (const l of d.otherLost) {
     const list = lostByHost.get(l.to) ?? [];
