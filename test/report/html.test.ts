@@ -63,6 +63,17 @@ test('the SVG shows every host and every tunnel, and marks the lost one', () => 
   }
 });
 
+test('a symmetric tunnel pair without loss is one arc, both directions identifiable', () => {
+  const r = buildReport();
+  r.findings = [];
+  const svg = svgOf(renderHtml(r));
+  assert.is((svg.match(/<path class="arc"/g) ?? []).length, 1);
+  assert.match(svg, /marker-start="url\(#pp-arrow\)"/);
+  assert.ok(svg.includes('data-tunnel="ip-10-32-11-62->ip-10-32-7-224"'.replace('>', '&gt;')));
+  assert.ok(svg.includes('data-tunnel="ip-10-32-7-224->ip-10-32-11-62"'.replace('>', '&gt;')));
+  assert.not.match(svg, /class="cross"/);
+});
+
 test('flows table (filterable, sortable), hop diagrams, findings by severity, inputs with sha256', () => {
   const html = renderHtml(buildReport());
   assert.match(html, /<input type="search" id="flow-filter"/);
