@@ -5,6 +5,7 @@
  * elisions, tabs, indentation and a last prompt without newline.
  */
 import { test } from 'uvu';
+import fc from 'fast-check';
 import * as assert from 'uvu/assert';
 import { parseDump, detectDump, parsers, nameHints } from '../../src/dumps/index.js';
 import { commandFor, splitSession } from '../../src/dumps/session.js';
@@ -466,6 +467,36 @@ test('malformed JSON is rejected with the line of the error', () => {
   assert.equal(s[0].records, []);
   assert.is(s[0].problems[0].line, 4);
   assert.match(s[0].problems[0].message, /malformed JSON/);
+});
+
+test('property: any mix of output lines, prompts, junk and colours never throws; lines stay in range', () => {
+  const fragments = [
+    ...Object.values(SAMPLE).flatMap((t) => t.split('\n')),
+    '$ ip a', '# route -n', 'root@h:~# bridge vlan', '[u@h ~]$ k get pods -o wide', '$ ', '[...]', '...', '\t', '  ',
+    '{', '[', '"ifname": "x",', '}', ']', '\u001b[31m', 'nexthop via 1.2.3.4 dev eth0', '\\', 'port\tvlan ids',
+  ];
+  fc.assert(
+    fc.property(
+      fc.array(fc.oneof(fc.constantFrom(...fragments), fc.string({ maxLength: 40 }), fc.string({ unit: 'grapheme', maxLength: 20 })), { maxLength: 40 }),
+      fc.constantFrom('\n', '\r\n'),
+      fc.constantFrom('x.txt', 'ip-addr.txt', 'route-n.txt', 'hostname', 'pods.txt'),
+      (lines, eol, name) => {
+        const text = lines.join(eol);
+        const n = text.split('\n').length;
+        const sections = parseDump(name, text);
+        assert.ok(sections.length >= 1);
+        for (const s of sections) {
+          assert.ok(s.line >= 1 && s.line <= n + 1, `section line ${s.line} of ${n}`);
+          for (const p of s.problems) assert.ok(p.line >= 1 && p.line <= n + 1, `problem line ${p.line} of ${n}: ${p.message}`);
+          for (const r of s.records as unknown as { line: number }[]) assert.ok(r.line >= 1 && r.line <= n, `record line ${r.line} of ${n}`);
+        }
+        const bytes = Buffer.from(text, 'latin1');
+        parseDump(name, bytes);
+        detectDump(bytes, name);
+      },
+    ),
+    { numRuns: 400 },
+  );
 });
 
 test.run();
