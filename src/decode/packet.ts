@@ -180,9 +180,7 @@ export class NetHeader {
     this.kind = 0;
     this.layer = 0;
     this.offset = 0;
-    this.addrLength = 4;
-    this.src.fill(0);
-    this.dst.fill(0);
+    this.addrLength = 4; // src/dst are written by whoever sets addrLength: not cleared here
     this.proto = -1;
     this.ttl = 0;
     this.ipId = -1;
@@ -319,8 +317,7 @@ export class Packet {
     this.point = pt ?? EMPTY_POINT;
     this.ifindex = pt?.ifindex ?? -1;
     this.direction = pt?.direction === undefined ? 0 : directionCode(pt.direction);
-    for (let i = 0; i < this.netCount; i++) this.nets[i].reset();
-    this.layerCount = 0;
+    this.layerCount = 0; // network headers and tunnels are reset as they are taken (Decoder.net/tunnel)
     this.netCount = 0;
     this.tunnelCount = 0;
     this.vlan = -1;
