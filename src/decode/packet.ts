@@ -295,7 +295,7 @@ export class Packet {
   /** Byte range of the innermost payload (after the last header decoded). */
   payloadOffset = 0;
   payloadEnd = 0;
-  /** FNV-1a (32-bit) of up to 64 captured bytes of the innermost payload. */
+  /** FNV-1a-style 32-bit hash (bytes.ts fnv1a) of up to 64 captured bytes of the innermost payload. */
   payloadHash = 0;
 
   constructor() {

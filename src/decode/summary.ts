@@ -88,7 +88,7 @@ export interface PacketSummary {
   inner?: NetSummary;
   truncated: boolean;
   problems: string[];
-  /** INTERNAL (not part of the contract's stable meaning): FNV-1a of up to 64 bytes of the innermost payload. */
+  /** INTERNAL (not part of the contract's stable meaning): FNV-1a-style hash of up to 64 bytes of the innermost payload. */
   payloadHash: number;
 }
 
