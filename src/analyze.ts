@@ -36,7 +36,7 @@ import { isoTime } from './decode/summary.js';
 import { observe } from './path/observe.js';
 import { FlowTable, type Flow } from './path/flows.js';
 import { explainPath, pathSummary, podByIp, type PathHints } from './path/explain.js';
-import { estimateClocks, flowVerdict, hopLatencies, median, type CapturePointInfo, pointId } from './path/correlate.js';
+import { estimateClocks, findLossyCaptures, flowVerdict, hopLatencies, median, type CapturePointInfo, pointId } from './path/correlate.js';
 import { diagnose, type DiagnosedFlow } from './path/diagnose.js';
 import type { Endpoint, FlowKind, FlowReport, InputReport, Report, SeenAt, Stats } from './path/types.js';
 
@@ -177,6 +177,16 @@ export async function analyzeDetailed(paths: string[], opts: AnalyzeOptions): Pr
     // explain, correlate, diagnose
     const flows = table.seal();
     const clocks = estimateClocks(flows, points);
+    findLossyCaptures(flows, points, clocks);
+    for (const c of points) {
+      if (!c.missed) continue;
+      topology.findings.push({
+        severity: 'warning',
+        code: 'capture-drops',
+        message: `${c.input} (${c.host ?? '?'} ${c.interface ?? '?'}) missed ${c.missed} packet(s) that another capture of the same point saw: the capturing tool dropped them, so what it lacks is not taken as evidence of loss`,
+        evidence: [{ input: c.input }, ...(c.missedExample ? [{ input: c.missedExample.input, packet: c.missedExample.packet, text: 'seen here, missing from ' + c.input }] : [])],
+      });
+    }
     const hints = vethHints(flows, points, topology);
     const diagnosed: DiagnosedFlow[] = [];
     const reports: FlowReport[] = [];

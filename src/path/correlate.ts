@@ -17,6 +17,13 @@ export interface CapturePointInfo {
   first?: number;
   last?: number;
   packets: number;
+  /**
+   * Packets this capture missed that another capture of the same point saw while it ran (the
+   * capturing tool dropped them): its absences are no evidence of loss.
+   */
+  missed?: number;
+  /** One example of a missed packet (input of the capture that saw it, packet number). */
+  missedExample?: { input: string; packet: number };
 }
 
 /** Slack around a capture's first and last packet within which it is taken to have been running. */
@@ -66,7 +73,7 @@ export function place(j: Journey, path: Step[], captures: CapturePointInfo[], cl
 export function coveredSteps(path: Step[], captures: CapturePointInfo[], t: number, clocks: Clocks): Map<number, number> {
   const covered = new Map<number, number>();
   captures.forEach((c, ci) => {
-    if (c.first === undefined || c.last === undefined) return;
+    if (c.first === undefined || c.last === undefined || c.missed) return;
     const lo = clocks.correct(c.host, c.first) - COVER_SLACK_NS;
     const hi = clocks.correct(c.host, c.last) + COVER_SLACK_NS;
     if (t < lo || t > hi) return;
@@ -78,6 +85,46 @@ export function coveredSteps(path: Step[], captures: CapturePointInfo[], t: numb
     });
   });
   return covered;
+}
+
+/** Whether capture `c` was running at (corrected) time t. */
+function running(c: CapturePointInfo, t: number, clocks: Clocks): boolean {
+  if (c.first === undefined || c.last === undefined) return false;
+  return t >= clocks.correct(c.host, c.first) && t <= clocks.correct(c.host, c.last);
+}
+
+/**
+ * Marks the captures that missed packets another capture of the same point saw while both ran
+ * (tcpdump's "packets dropped by kernel", a `-i any` capture under load): `missed` counts them.
+ */
+export function findLossyCaptures(flows: Flow[], captures: CapturePointInfo[], clocks: Clocks): void {
+  for (const f of flows) {
+    for (const j of f.journeys) {
+      const seenBy = new Map<string, Set<number>>();
+      for (const s of j.sightings) {
+        const c = captures[s.capture];
+        const iface = s.iface ?? c.interface;
+        if (!c.host || !iface || iface === 'any') continue;
+        const key = pointId(c.host, iface);
+        const set = seenBy.get(key) ?? new Set<number>();
+        set.add(s.capture);
+        seenBy.set(key, set);
+      }
+      for (const [key, set] of seenBy) {
+        const [host, iface] = key.split('|');
+        const t = clocks.correct(host, j.sightings.find((s) => set.has(s.capture))!.t);
+        captures.forEach((c, ci) => {
+          if (set.has(ci) || c.host !== host || (c.interface !== iface && c.interface !== 'any')) return;
+          if (!running(c, t, clocks)) return;
+          c.missed = (c.missed ?? 0) + 1;
+          if (!c.missedExample) {
+            const s = j.sightings.find((x) => set.has(x.capture))!;
+            c.missedExample = { input: captures[s.capture].input, packet: s.packet };
+          }
+        });
+      }
+    }
+  }
 }
 
 export interface JourneyVerdict {
@@ -220,9 +267,12 @@ export function flowVerdict(
   const lost: FlowVerdict['lost'] = [];
   let reachedEnd = 0;
   let placedAny = 0;
+  const answeredPairs0 = new Set(f.journeys.filter((j) => j.role === 'response').map((j) => j.pair));
   for (const j of f.journeys) {
     const p = j.dir === 'fwd' ? path : returnPath;
     const v = journeyVerdict(j, p, captures, clocks);
+    // A request whose response came back arrived, whatever a capture missed.
+    if (v.verdict === 'lost' && j.role === 'request' && answeredPairs0.has(j.pair)) v.verdict = 'reached';
     if (v.verdict === 'lost') lost.push({ journey: j, v, path: p });
     if (v.verdict !== 'unplaced') placedAny++;
     if (v.verdict === 'reached' && v.lastSeen !== undefined && p[v.lastSeen]?.host === p[p.length - 1]?.host) reachedEnd++;

@@ -125,6 +125,7 @@ export function explainPath(topo: Topology, q: PathQuery, hints: PathHints = {})
     const port = Number(/:(\d+)$/.exec(q.dst)?.[1] ?? NaN);
     const l = listening.find((s) => s.port === port);
     return [
+      { host: owner, interface: 'lo', action: 'send', detail: `${what}${q.src} -> ${q.dst} sent on lo` },
       { host: owner, interface: 'lo', action: 'loopback', detail: `${what}${q.src} -> ${q.dst} stays on lo inside ${owner}'s network namespace` },
       {
         host: owner,
@@ -151,6 +152,12 @@ export function explainPath(topo: Topology, q: PathQuery, hints: PathHints = {})
       steps.push({ host: srcAt.node.name, interface: srcAt.veth, action: 'bridge', detail: `enters ${br} through ${srcAt.name}'s veth ${srcAt.veth}` });
     } else {
       steps.push({ host: srcAt.node.name, action: 'unknown', detail: `veth of ${srcAt.name} unknown: ${srcAt.vethMissing}` });
+    }
+    // The node's own address on that bridge (its gateway): delivered to the node there.
+    const dstOwner = ownerOf(topo, q.dst);
+    if (dstOwner && dstOwner.host === srcAt.node && dstOwner.interface.name === br) {
+      steps.push({ host: srcAt.node.name, interface: br, action: 'deliver', detail: `${q.dst} is ${srcAt.node.name}'s own address on ${br}` });
+      return steps;
     }
     // Same bridge: switched, not routed.
     if (dstAt.node === srcAt.node && dstAt.bridge && dstAt.bridge === srcAt.bridge) {
@@ -184,11 +191,13 @@ export function explainPath(topo: Topology, q: PathQuery, hints: PathHints = {})
       steps.push({ host: current.name, interface: arrivedOn, action: 'drop', detail: `route ${routeText(r)}${where(r.evidence)} discards it`, evidence: [r.evidence] });
       return steps;
     }
+    // A packet that starts on this host is sent by this route; one that arrives is routed by it.
+    const origin = hop === 0 && steps.length === 0;
     const routeStep: Step = {
       host: current.name,
       interface: arrivedOn ?? r.interface,
-      action: 'route',
-      detail: `route ${routeText(r)}${where(r.evidence)}`,
+      action: origin ? 'send' : 'route',
+      detail: origin ? `${what}${q.src} -> ${q.dst} sent by route ${routeText(r)}${where(r.evidence)}` : `route ${routeText(r)}${where(r.evidence)}`,
       evidence: [r.evidence],
     };
     // Delivered onto a local bridge (pod subnet of this node).
@@ -246,7 +255,10 @@ export function explainPath(topo: Topology, q: PathQuery, hints: PathHints = {})
     }
     // Plain routing out of a NIC toward another host (node to node, or out of the cluster).
     const next = r.gateway && !r.onlink ? ownerOf(topo, r.gateway)?.host : ownerOf(topo, q.dst)?.host;
-    steps.push({ host: current.name, interface: r.interface, action: 'underlay', detail: `leaves ${current.name} through ${r.interface ?? '?'}${r.gateway ? ` via ${r.gateway}` : ''}` });
+    const leave = `leaves ${current.name} through ${r.interface ?? '?'}${r.gateway ? ` via ${r.gateway}` : ''}`;
+    if (!(steps.length === 1 && steps[0].action === 'send' && steps[0].host === current.name)) {
+      steps.push({ host: current.name, interface: r.interface, action: 'underlay', detail: leave });
+    }
     if (!next || next === current) {
       const external = !ownerOf(topo, q.dst) && !podByIp(topo, q.dst);
       steps.push({
@@ -257,6 +269,11 @@ export function explainPath(topo: Topology, q: PathQuery, hints: PathHints = {})
       return steps;
     }
     const inIf = ownerOf(topo, r.gateway && !r.onlink ? r.gateway : q.dst)?.interface.name;
+    if (next.interfaces.some((i) => i.addresses.some((a) => a.address === q.dst))) {
+      const own = next.interfaces.find((i) => i.addresses.some((a) => a.address === q.dst))!;
+      steps.push({ host: next.name, interface: own.name, action: 'deliver', detail: `reaches ${next.name}: ${q.dst} is its own address (on ${own.name})` });
+      return steps;
+    }
     steps.push({ host: next.name, interface: inIf, action: 'underlay', detail: `arrives on ${next.name}'s ${inIf ?? '?'}` });
     current = next;
     arrivedOn = inIf;
