@@ -23,6 +23,9 @@ const MAX_DUMP_BYTES = 64 * 1024 * 1024;
 
 export const DUMPS_SCHEMA = 'podpath.dumps/1';
 
+/** Files a folder walk leaves out: scripts, sources and documents beside the dumps (named files are always read). */
+const NOT_DUMPS = /\.(sh|bash|py|js|mjs|cjs|ts|go|rs|c|h|md|markdown|html?|ya?ml|toml|ini|cfg|conf|tsv|csv|pcap|pcapng|cap|gz|tgz|zst|xz|bz2|zip|tar)$/i;
+
 /** Why a file found in a folder is not a dump: its first bytes. Undefined when it may be text. */
 export function binaryKind(head: Uint8Array): string | undefined {
   if (head.length >= 2 && head[0] === 0x1f && head[1] === 0x8b) return 'gzip';
@@ -49,7 +52,7 @@ interface Found {
   fromFolder: boolean;
 }
 
-async function walk(dir: string, shown: string, out: Found[], depth = 0): Promise<void> {
+async function walk(dir: string, shown: string, out: Found[], skipped: { n: number }, depth = 0): Promise<void> {
   if (depth > 32) return;
   let entries;
   try {
@@ -62,7 +65,8 @@ async function walk(dir: string, shown: string, out: Found[], depth = 0): Promis
     if (e.name.startsWith('.')) continue;
     const p = join(dir, e.name);
     const s = join(shown, e.name);
-    if (e.isDirectory()) await walk(p, s, out, depth + 1);
+    if (e.isDirectory()) await walk(p, s, out, skipped, depth + 1);
+    else if (e.isFile() && NOT_DUMPS.test(e.name)) skipped.n++;
     else if (e.isFile()) out.push({ name: s, path: p, fromFolder: true });
   }
 }
@@ -124,7 +128,11 @@ export const dumpsCommand: Command = {
   describe: 'Recognize and parse saved command outputs (ip addr, ip route, route -n, bridge vlan, kubectl get pods, ...)',
   builder(y: Argv): Argv {
     return y
-      .positional('inputs', { type: 'string', array: true, describe: 'files, folders, globs, or - for standard input' })
+      .positional('inputs', {
+        type: 'string',
+        array: true,
+        describe: 'files, folders (recursive; captures, archives, scripts and documents in them are skipped), globs',
+      })
       .option('stdin', { type: 'boolean', describe: 'also read one dump from standard input (as the input "-")' })
       .option('format', { choices: ['table', 'json'] as const, default: 'table', describe: 'output format (json: docs/dumps-json.md)' })
       .example('$0 dumps node1/ node2/', 'what every dump in two node folders is')
@@ -153,8 +161,10 @@ export const dumpsCommand: Command = {
       }
       if (st?.isDirectory()) {
         const before = found.length;
-        await walk(abs, input, found);
-        if (found.length === before) io.err(`${input}: no files in this folder`);
+        const skipped = { n: 0 };
+        await walk(abs, input, found, skipped);
+        if (found.length === before)
+          io.err(`${input}: no dump files in this folder${skipped.n ? ` (${skipped.n} capture, archive, script or document files skipped)` : ''}`);
         continue;
       }
       if (st?.isFile()) {

@@ -6,15 +6,17 @@
  *   33:33:00:00:00:01 self permanent            (bridge fdb show brport eth0: no dev)
  */
 import type { BridgeFdbRecord, DumpParser, DumpProblem } from './types.js';
-import { ProblemList, isMac, isObj, nonBlank, num, numbered, readJson, startsLikeJson, str, toInt, words } from './text.js';
+import { ProblemList, detectJson, isMac, isObj, nonBlank, num, numbered, readJson, startsLikeJson, str, toInt, words } from './text.js';
 
 const WITH_VALUE = new Set(['dev', 'dst', 'vlan', 'master', 'vni', 'port', 'used', 'via', 'nhid', 'src_vni', 'state', 'ifindex']);
 
 function detect(lines: string[]): number {
-  if (startsLikeJson(lines)) {
-    const head = lines.slice(0, 200).join('\n');
-    return /"mac"\s*:/.test(head) && /"ifname"\s*:|"flags"\s*:/.test(head) && !/"lladdr"/.test(head) ? 0.9 : 0;
-  }
+  if (startsLikeJson(lines))
+    return detectJson(
+      lines,
+      (o) => typeof o.mac === 'string',
+      (head) => /"mac"\s*:/.test(head) && /"ifname"\s*:|"flags"\s*:/.test(head) && !/"lladdr"/.test(head),
+    );
   const nb = nonBlank(lines).slice(0, 300);
   if (nb.length === 0) return 0;
   let good = 0;

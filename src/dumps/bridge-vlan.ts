@@ -11,7 +11,7 @@
  * A header alone means no bridge does VLAN filtering: zero records, no problem.
  */
 import type { BridgeVlanRecord, DumpParser, DumpProblem } from './types.js';
-import { ProblemList, isObj, nonBlank, num, numbered, readJson, startsLikeJson, str } from './text.js';
+import { ProblemList, detectJson, isObj, nonBlank, num, numbered, readJson, startsLikeJson, str } from './text.js';
 
 const HEADER = /^port\s+vlan[- ]?ids?\b(\s+tunnel[- ]?ids?)?\s*$/i;
 const VLAN_SPEC = /^(\d+)(?:-(\d+))?(?:\s+(\d+)(?:-(\d+))?)?((?:\s+(?:PVID|Egress Untagged))*)\s*$/;
@@ -30,12 +30,17 @@ function vlanFrom(m: RegExpExecArray, tunnel: boolean): Vlan {
 }
 
 function detect(lines: string[]): number {
-  if (startsLikeJson(lines)) {
-    const head = lines.slice(0, 200).join('\n');
-    if (/"vlans"\s*:|"tunnels"\s*:/.test(head) && /"ifname"\s*:/.test(head)) return 0.95;
-    if (/^\s*\{\s*$/.test(nonBlank(lines)[0] ?? '') && /"vlan"\s*:\s*\d/.test(head) && !/"ifname"/.test(head)) return 0.9;
-    return 0;
-  }
+  if (startsLikeJson(lines))
+    return detectJson(
+      lines,
+      (o) => typeof o.ifname === 'string' && (Array.isArray(o.vlans) || Array.isArray(o.tunnels)),
+      (head) => (/"vlans"\s*:|"tunnels"\s*:/.test(head) && /"ifname"\s*:/.test(head)) || (/"vlan"\s*:\s*\d/.test(head) && !/"ifname"/.test(head)),
+      // iproute2 2016: { "swp1": [ { "vlan": 1, "flags": [...] } ], ... }
+      (top) =>
+        isObj(top) &&
+        Object.keys(top).length > 0 &&
+        Object.values(top).every((v) => Array.isArray(v) && v.every((x) => isObj(x) && typeof x.vlan === 'number')),
+    );
   const nb = nonBlank(lines);
   if (nb.length === 0) return 0;
   if (HEADER.test(nb[0].trim())) return 0.98;

@@ -125,8 +125,8 @@ function runParser(parser: DumpParser, lines: string[], firstLine: number): { re
   }
 }
 
-function unknownSection(input: string, line: number, message: string, commandLine?: string): DumpSection {
-  const s: DumpSection = { input, command: 'unknown', line, records: [], problems: [{ line, message }] };
+function unknownSection(input: string, line: number, message: string, commandLine?: string, problemLine = line): DumpSection {
+  const s: DumpSection = { input, command: 'unknown', line, records: [], problems: [{ line: problemLine, message }] };
   if (commandLine !== undefined) s.commandLine = commandLine;
   return s;
 }
@@ -168,9 +168,10 @@ function parseDumpUnsafe(input: string, text: string | Buffer | Uint8Array): Dum
         sections.push(
           unknownSection(
             input,
-            part.promptIndex! + 1,
+            firstLine,
             `command '${mapping.program}' is not one podpath reads; its output (${body.filter((l) => l.trim() !== '').length} lines) was skipped`,
             part.commandLine,
+            part.promptIndex! + 1,
           ),
         );
         continue;

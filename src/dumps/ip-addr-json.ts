@@ -3,14 +3,14 @@
  * Each record's line is the line where its JSON object starts.
  */
 import type { DumpParser, DumpProblem, IpAddrRecord, IpAddress } from './types.js';
-import { isObj, num, readJson, startsLikeJson, str } from './text.js';
+import { detectJson, isObj, num, readJson, str } from './text.js';
 
 function detect(lines: string[]): number {
-  if (!startsLikeJson(lines)) return 0;
-  const head = lines.slice(0, 400).join('\n');
-  if (!/"ifname"\s*:/.test(head)) return 0;
-  if (/"addr_info"\s*:/.test(head)) return 0.95;
-  return 0.3;
+  return detectJson(
+    lines,
+    (o) => typeof o.ifname === 'string' && Array.isArray(o.addr_info),
+    (head) => /"ifname"\s*:/.test(head) && /"addr_info"\s*:/.test(head),
+  );
 }
 
 function parse(lines: string[], firstLine: number): { records: IpAddrRecord[]; problems: DumpProblem[] } {

@@ -11,7 +11,7 @@
  */
 import type { DumpParser, DumpProblem, LinkRecord } from './types.js';
 import { parseLinkHeader, parseLinkLine, unjoin } from './ip-addr.js';
-import { ProblemList, isMac, isObj, nonBlank, num, numbered, readJson, startsLikeJson, str, toInt, words, type NumberedLine } from './text.js';
+import { ProblemList, detectJson, isMac, isObj, nonBlank, num, numbered, readJson, startsLikeJson, str, toInt, words, type NumberedLine } from './text.js';
 
 const KINDS = new Set([
   'vxlan', 'geneve', 'bridge', 'veth', 'vlan', 'ipip', 'gre', 'gretap', 'ip6gre', 'ip6gretap', 'ip6tnl', 'sit', 'bond',
@@ -21,11 +21,12 @@ const KINDS = new Set([
 const BRIEF = /^([^\s@]+)(?:@(\S+))?\s+(UP|DOWN|UNKNOWN|LOWERLAYERDOWN|DORMANT|NOTPRESENT|TESTING)\s+(\S+)?\s*(?:<([^>]*)>)?\s*$/;
 
 function detect(lines: string[]): number {
-  if (startsLikeJson(lines)) {
-    const head = lines.slice(0, 400).join('\n');
-    if (!/"ifname"\s*:/.test(head) || /"addr_info"\s*:|"vlans"\s*:|"tunnels"\s*:/.test(head)) return 0;
-    return /"ifindex"\s*:|"operstate"\s*:|"link_type"\s*:/.test(head) ? 0.9 : 0;
-  }
+  if (startsLikeJson(lines))
+    return detectJson(
+      lines,
+      (o) => typeof o.ifname === 'string' && !('addr_info' in o) && !('vlans' in o) && !('tunnels' in o) && ('ifindex' in o || 'operstate' in o || 'flags' in o),
+      (head) => /"ifname"\s*:/.test(head) && !/"addr_info"\s*:|"vlans"\s*:|"tunnels"\s*:/.test(head) && /"ifindex"\s*:|"operstate"\s*:|"link_type"\s*:/.test(head),
+    ) * 0.95;
   const nb = nonBlank(lines).slice(0, 400);
   if (nb.length === 0) return 0;
   let headers = 0;

@@ -8,7 +8,7 @@
  *   192.168.71.2  ether  00:50:56:f0:98:26  C  ens33                     (arp -n)
  */
 import type { DumpParser, DumpProblem, NeighRecord } from './types.js';
-import { ProblemList, isIP, isMac, isObj, nonBlank, numbered, readJson, startsLikeJson, str, words } from './text.js';
+import { ProblemList, detectJson, isIP, isMac, isObj, nonBlank, numbered, readJson, startsLikeJson, str, words } from './text.js';
 
 const STATES = new Set(['PERMANENT', 'NOARP', 'REACHABLE', 'STALE', 'NONE', 'INCOMPLETE', 'DELAY', 'PROBE', 'FAILED']);
 const ARP_A = /^(\S+) \(([^)]+)\) at (\S+)(?: \[(\w+)\])?(?: (PERM|PUB))*(?: on (\S+))?/;
@@ -22,10 +22,12 @@ function neighShape(ws: string[]): boolean {
 }
 
 function detect(lines: string[]): number {
-  if (startsLikeJson(lines)) {
-    const head = lines.slice(0, 200).join('\n');
-    return /"dst"\s*:/.test(head) && /"lladdr"\s*:|"state"\s*:\s*\[/.test(head) ? 0.95 : 0;
-  }
+  if (startsLikeJson(lines))
+    return detectJson(
+      lines,
+      (o) => typeof o.dst === 'string' && ('lladdr' in o || Array.isArray(o.state)),
+      (head) => /"dst"\s*:/.test(head) && /"lladdr"\s*:|"state"\s*:\s*\[/.test(head),
+    );
   const nb = nonBlank(lines)
     .filter((l) => !NOISE.test(l.trim()))
     .slice(0, 300);

@@ -8,7 +8,7 @@
  *           nexthop via 10.0.0.1 dev eth0 weight 1
  */
 import type { DumpParser, DumpProblem, RouteRecord } from './types.js';
-import { ProblemList, isIP, isObj, nonBlank, num, numbered, readJson, startsLikeJson, str, toInt, words } from './text.js';
+import { ProblemList, detectJson, isIP, isObj, nonBlank, num, numbered, readJson, startsLikeJson, str, toInt, words } from './text.js';
 
 const TYPES = new Set(['unicast', 'local', 'broadcast', 'multicast', 'blackhole', 'unreachable', 'prohibit', 'throw', 'nat', 'anycast']);
 const KEYWORDS = new Set(['via', 'dev', 'proto', 'scope', 'src', 'metric', 'table', 'onlink', 'linkdown', 'pref', 'expires', 'mtu', 'nexthop', 'tos', 'dsfield', 'realm', 'realms', 'advmss', 'error', 'hoplimit', 'rtt', 'rttvar', 'initcwnd', 'weight', 'pervasive', 'offload', 'trap', 'uid', 'cache', 'congctl', 'features', 'quickack', 'window', 'cwnd', 'ssthresh', 'reordering', 'fastopen_no_cookie', 'initrwnd', 'lock', 'nhid', 'encap', 'rto_min', 'notify', 'from']);
@@ -32,10 +32,12 @@ function routeLineShape(t: string): boolean {
 }
 
 function detect(lines: string[]): number {
-  if (startsLikeJson(lines)) {
-    const head = lines.slice(0, 200).join('\n');
-    return /"dst"\s*:/.test(head) && !/"ifname"\s*:/.test(head) && !/"lladdr"\s*:/.test(head) ? 0.95 : 0;
-  }
+  if (startsLikeJson(lines))
+    return detectJson(
+      lines,
+      (o) => typeof o.dst === 'string' && !('lladdr' in o) && !Array.isArray(o.state) && !('ifname' in o),
+      (head) => /"dst"\s*:/.test(head) && !/"ifname"\s*:|"lladdr"\s*:/.test(head),
+    );
   const nb = nonBlank(lines).slice(0, 300);
   if (nb.length === 0) return 0;
   let good = 0;

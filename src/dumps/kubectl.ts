@@ -82,11 +82,11 @@ function parsePods(lines: string[], firstLine: number): { records: KubectlPodRec
       cols = columnsOf(text);
       continue;
     }
+    if (/^No resources found\b/.test(text.trim())) continue;
     if (!cols) {
       problems.unrecognized(n, text, 'expected the "NAME  READY  STATUS ..." header');
       continue;
     }
-    if (/^No resources found/.test(text.trim())) continue;
     const c = cells(text, cols, (m) => /^\d+\/\d+$/.test(m.get('READY') ?? '') && (m.get('NAME') ?? '') !== '');
     if (!c) {
       problems.unrecognized(n, text, 'READY is not N/M');
@@ -98,7 +98,7 @@ function parsePods(lines: string[], firstLine: number): { records: KubectlPodRec
     if (c.get('AGE')) r.age = c.get('AGE');
     records.push(r);
   }
-  if (!cols && records.length === 0 && lines.some((l) => l.trim() !== ''))
+  if (!cols && records.length === 0 && lines.some((l) => l.trim() !== '' && !/^No resources found\b/.test(l.trim())))
     problems.add(firstLine, 'no `kubectl get pods` header found ("NAME  READY  STATUS  RESTARTS  AGE ...")');
   return { records, problems: problems.done() };
 }
@@ -113,6 +113,7 @@ function parseNodes(lines: string[], firstLine: number): { records: KubectlNodeR
       cols = columnsOf(text);
       continue;
     }
+    if (/^No resources found\b/.test(text.trim())) continue;
     if (!cols) {
       problems.unrecognized(n, text, 'expected the "NAME  STATUS  ROLES  AGE  VERSION ..." header');
       continue;
@@ -129,7 +130,7 @@ function parseNodes(lines: string[], firstLine: number): { records: KubectlNodeR
     if (none(c.get('EXTERNAL-IP'))) r.externalIp = c.get('EXTERNAL-IP');
     records.push(r);
   }
-  if (!cols && records.length === 0 && lines.some((l) => l.trim() !== ''))
+  if (!cols && records.length === 0 && lines.some((l) => l.trim() !== '' && !/^No resources found\b/.test(l.trim())))
     problems.add(firstLine, 'no `kubectl get nodes` header found ("NAME  STATUS  ROLES  AGE  VERSION ...")');
   return { records, problems: problems.done() };
 }

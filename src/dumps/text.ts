@@ -369,3 +369,41 @@ export function readJson(
     return { ok: false, problem: { line: je.line + firstLine - 1, message: je.message } };
   }
 }
+
+const jsonCache = new WeakMap<string[], { ok: boolean; value?: unknown }>();
+
+/** JSON.parse of the lines, once per lines array (every detector looks at the same array). */
+export function parsedJson(lines: string[]): { ok: boolean; value?: unknown } {
+  let r = jsonCache.get(lines);
+  if (!r) {
+    try {
+      r = { ok: true, value: JSON.parse(lines.join('\n')) };
+    } catch {
+      r = { ok: false };
+    }
+    jsonCache.set(lines, r);
+  }
+  return r;
+}
+
+/**
+ * Detection of a JSON dump by its structure: an array whose objects `match` (0.95; some match: 0.6;
+ * an empty array: 0.25, for the file name to decide). Malformed JSON that `looksLike` (a regex test on
+ * the text) gets 0.5, so that the right parser reports where it breaks.
+ */
+export function detectJson(
+  lines: string[],
+  match: (o: Record<string, unknown>) => boolean,
+  looksLike: (head: string) => boolean,
+  matchTop?: (top: unknown) => boolean,
+): number {
+  if (!startsLikeJson(lines)) return 0;
+  const j = parsedJson(lines);
+  if (!j.ok) return looksLike(lines.slice(0, 400).join('\n')) ? 0.5 : 0;
+  if (matchTop?.(j.value)) return 0.95;
+  if (!Array.isArray(j.value)) return 0;
+  if (j.value.length === 0) return 0.25;
+  const els = j.value.slice(0, 50);
+  const good = els.filter((e) => isObj(e) && match(e)).length;
+  return good === els.length ? 0.95 : good > 0 ? 0.6 : 0;
+}

@@ -57,7 +57,7 @@ test('folders are walked recursively; captures and archives are skipped; JSON is
       ['node1/ip-addr.txt', 'ip-addr', 1, null, 1],
       ['node1/route-n.txt', 'route-n', 1, null, 1],
       ['node2/session.txt', 'ip-route', 2, 'ip r', 1],
-      ['node2/session.txt', 'unknown', 3, 'vi x', 0],
+      ['node2/session.txt', 'unknown', 4, 'vi x', 0],
       ['node2/session.txt', 'route-n', 5, 'route -n', 0],
       ['notes.txt', 'unknown', 1, null, 0],
     ],
@@ -107,7 +107,7 @@ test('exit codes: 3 when nothing could be read or recognized, 2 for usage', asyn
   assert.match(missing.err, /nope\/\*\.txt: no file matches/);
   const caps = await run({ inputs: ['caps'] });
   assert.is(caps.code, EXIT.NO_INPUT);
-  assert.match(caps.err, /no text dump among the inputs/);
+  assert.match(caps.err, /caps: no dump files in this folder \(1 capture, archive, script or document files skipped\)/);
   const direct = await run({ inputs: ['node1/capture.pcap'] });
   assert.is(direct.code, EXIT.NO_INPUT);
   assert.match(direct.err, /node1\/capture\.pcap:1: pcap data, not a text dump/);

@@ -211,7 +211,7 @@ test('session: prompts of every style split the paste; each part is parsed by th
       ['bridge-vlan', 16, 'bridge vlan'],
       ['kubectl-pods', 19, 'k get pods -A -o wide'],
       ['sockets', 22, 'kubectl exec -n default pod1 -c debug -- netstat -anp'],
-      ['unknown', 25, 'vi notes.txt'],
+      ['unknown', 26, 'vi notes.txt'],
       ['ip-route', 27, 'ip r'],
       ['ip-addr', 30, 'ip -4 address show dev cni0'],
     ],
@@ -229,6 +229,7 @@ test('session: prompts of every style split the paste; each part is parsed by th
   assert.is((s[3].records[0] as { restarts: string }).restarts, '6 (97m ago)');
   assert.equal((s[4].records as SocketRecord[]).map((r) => r.localPort), [8080]);
   assert.match(s[5].problems[0].message, /'vi' is not one podpath reads/);
+  assert.is(s[5].problems[0].line, 25); // the prompt line
   assert.equal((s[6].records as RouteRecord[]).map((r) => [r.destination, r.onlink, r.line]), [['0.0.0.0/0', undefined, 27], ['10.42.0.0/24', true, 28]]);
   assert.is((s[7].records as IpAddrRecord[])[0].addresses[0].address, '10.42.1.1');
 });
@@ -427,6 +428,11 @@ test('kubectl get pods: misaligned paste falls back to tokens; pending pods have
     ['pod1', '6 (97m ago)', '10.42.1.39', 'node-a'],
     ['pod2', '0', '', ''],
   ]);
+});
+
+test('kubectl: "No resources found" is an empty list, not a problem', () => {
+  const s = parseDump('x', '$ kubectl get pods -o wide\nNo resources found in default namespace.\n');
+  assert.equal([s[0].command, s[0].records, s[0].problems], ['kubectl-pods', [], []]);
 });
 
 test('ss -tulpn and netstat -tulpn (IPv6, process)', () => {
