@@ -232,8 +232,8 @@ function parse(lines: string[], firstLine: number): { records: IpAddrRecord[]; p
       (cur.altnames ??= []).push(...words(t).slice(1).filter((w) => w !== 'altname'));
     } else if (/^(valid_lft|preferred_lft)\b/.test(t)) {
       // lifetimes are not needed
-    } else if (/^[a-z_][\w-]*(\s|$)/.test(t) || /^[{}<]/.test(t)) {
-      // `ip -d addr` detail lines (vxlan id ..., bridge_slave ..., alias ...)
+    } else if (/^[a-z_][\w-]*(\s|$)/.test(t) || /^[{}<]/.test(t) || /^(RX|TX)\b/.test(t) || /^[\d\s]+$/.test(t)) {
+      // `ip -d addr` detail lines (vxlan id ..., bridge_slave ..., alias ...), `ip -s addr` counters
     } else problems.unrecognized(n, text);
   }
   if (records.length === 0 && nonBlank(lines).length > 0)

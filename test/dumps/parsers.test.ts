@@ -344,6 +344,13 @@ test('ip -o addr and ip -br addr', () => {
   ]);
 });
 
+test('ip -s -d addr: statistics and detail lines are read past', () => {
+  const s = parseDump('x', '$ ip -s -d addr show dev flannel.1\n3: flannel.1: <BROADCAST,MULTICAST,UP,LOWER_UP> mtu 8951 qdisc noqueue state UNKNOWN group default\n    link/ether 2e:98:28:11:0b:8e brd ff:ff:ff:ff:ff:ff promiscuity 0 minmtu 68 maxmtu 65535\n    vxlan id 1 local 10.32.7.224 dev eth0 srcport 0 0 dstport 8472 nolearning ttl auto ageing 300\n    inet 10.42.1.0/32 scope global flannel.1\n       valid_lft forever preferred_lft forever\n    RX:  bytes packets errors dropped  missed   mcast\n          5600      60      0       0       0       0\n    TX:  bytes packets errors dropped carrier collsns\n          5600      60      0      27       0       0\n');
+  assert.equal(s[0].problems, []);
+  const r = s[0].records as IpAddrRecord[];
+  assert.equal([r[0].name, r[0].mtu, r[0].addresses[0].address], ['flannel.1', 8951, '10.42.1.0']);
+});
+
 test('ip addr: peer addresses, secondary, label aliases', () => {
   const s = parseDump('ip-addr.txt', '9: tun0: <POINTOPOINT,UP> mtu 1400 qdisc noop state UNKNOWN\n    link/none \n    inet 10.8.0.1 peer 10.8.0.2/32 scope global tun0\n    inet 10.8.0.5/24 scope global secondary tun0:1\n');
   const a = (s[0].records as IpAddrRecord[])[0].addresses;
