@@ -585,7 +585,7 @@ export class PcapngParser {
       f.sec = 0;
       f.nsec = 0;
       f.wireLength = this.u32(buf, at + 8);
-      f.bytes = new Uint8Array(buf.buffer, buf.byteOffset + at + 16, have);
+      f.bytes = new Uint8Array(buf.buffer, buf.byteOffset + at + 12, have);
     } else {
       this.setTime(f, iface, this.u32(buf, at + 12), this.u32(buf, at + 16));
       f.wireLength = this.u32(buf, at + 24);

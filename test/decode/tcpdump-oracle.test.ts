@@ -39,9 +39,6 @@ const KNOWN: Record<string, { packets: number[] | '*'; why: string }> = {
   },
   'mpls-over-udp.pcap': { packets: '*', why: 'MPLS in UDP (RFC 7510, port 6635) is not decoded: no inner header' },
   'nsh-over-vxlan-gpe.pcap': { packets: '*', why: 'VXLAN-GPE (port 4790) and NSH are not decoded: no inner header' },
-  'le-basic-test010.pcapng': { packets: '*', why: 'capture reader: Simple Packet Block data read 4 bytes late (src/capture/pcapng.ts)' },
-  'le-basic-test016.pcapng': { packets: [1, 3], why: 'capture reader: Simple Packet Block data read 4 bytes late (src/capture/pcapng.ts)' },
-  'le-advanced-test100.pcapng': { packets: [1], why: 'capture reader: Simple Packet Block data read 4 bytes late (src/capture/pcapng.ts)' },
 };
 
 test('tcpdump oracle: outer/inner addresses, ports and protocol agree on every corpus capture', async () => {
