@@ -317,7 +317,9 @@ function mergeVlan(d: HostDraft, r: BridgeVlanRecord, e: Evidence): void {
   // Attached to the bridge later (the port's master may come from a later dump).
   const pending = ((port as PendingVlans).__vlans ??= []);
   for (const v of r.vlans) {
-    const end = Math.min(v.vlanEnd ?? v.vlan, v.vlan + 4095);
+    // 12-bit VLAN ids only: a hostile dump's 1e20 would never end the loop (1e20 + 1 === 1e20)
+    if (!Number.isInteger(v.vlan) || v.vlan < 0 || v.vlan > 4095) continue;
+    const end = Math.min(v.vlanEnd ?? v.vlan, 4095);
     for (let id = v.vlan; id <= end; id++) {
       if (!pending.some((x) => x.vlan === id)) pending.push({ port: r.port, vlan: id, pvid: v.pvid, untagged: v.untagged });
     }
