@@ -11,7 +11,7 @@
  * A header alone means no bridge does VLAN filtering: zero records, no problem.
  */
 import type { BridgeVlanRecord, DumpParser, DumpProblem } from './types.js';
-import { ProblemList, detectJson, isObj, nonBlank, num, numbered, readJson, startsLikeJson, str } from './text.js';
+import { ProblemList, detectJson, isObj, nonBlank, num, numbered, quote, readJson, startsLikeJson, str } from './text.js';
 
 const HEADER = /^port\s+vlan[- ]?ids?\b(\s+tunnel[- ]?ids?)?\s*$/i;
 const VLAN_SPEC = /^(\d+)(?:-(\d+))?(?:\s+(\d+)(?:-(\d+))?)?((?:\s+(?:PVID|Egress Untagged))*)\s*$/;
@@ -27,6 +27,12 @@ function vlanFrom(m: RegExpExecArray, tunnel: boolean): Vlan {
     if (m[4] !== undefined) v.tunnelIdEnd = Number(m[4]);
   }
   return v;
+}
+
+function validVlan(v: Vlan): boolean {
+  const vid = (x: number | undefined) => x === undefined || (Number.isSafeInteger(x) && x >= 0 && x <= 4095);
+  const tid = (x: number | undefined) => x === undefined || (Number.isSafeInteger(x) && x >= 0 && x < 2 ** 24);
+  return vid(v.vlan) && vid(v.vlanEnd) && (v.vlanEnd === undefined || v.vlanEnd >= v.vlan) && tid(v.tunnelId) && tid(v.tunnelIdEnd);
 }
 
 function detect(lines: string[]): number {
@@ -87,7 +93,12 @@ function parseText(lines: string[], firstLine: number): { records: BridgeVlanRec
     }
     const m = VLAN_SPEC.exec(spec);
     if (m) {
-      lastVlan = vlanFrom(m, tunnel);
+      const v = vlanFrom(m, tunnel);
+      if (!validVlan(v)) {
+        problems.add(n, `VLAN id out of range 0..4095 (or tunnel id above 2^24): ${quote(spec)}`);
+        continue;
+      }
+      lastVlan = v;
       cur.vlans.push(lastVlan);
       continue;
     }
@@ -115,7 +126,7 @@ function jsonVlans(list: unknown): Vlan[] {
     if (str(o.state)) v.state = str(o.state);
     if (num(o.tunid) !== undefined) v.tunnelId = num(o.tunid);
     if (num(o.tunidEnd) !== undefined) v.tunnelIdEnd = num(o.tunidEnd);
-    out.push(v);
+    if (validVlan(v)) out.push(v);
   }
   return out;
 }

@@ -344,6 +344,15 @@ test('ip -o addr and ip -br addr', () => {
   ]);
 });
 
+test('bridge vlan: VLAN ids outside 0..4095 are a problem, not a record', () => {
+  const s = parseDump('bridge-vlan.txt', 'port              vlan-id\ncni0              12345678901234567890 PVID Egress Untagged\n                  5000-5002\n                  7\n');
+  assert.equal((s[0].records as BridgeVlanRecord[]).map((r) => [r.port, r.vlans.map((v) => v.vlan)]), [['cni0', [7]]]);
+  assert.equal(s[0].problems.map((p) => p.line), [2, 3]);
+  assert.match(s[0].problems[0].message, /out of range/);
+  const j = parseDump('x', '[{"ifname":"cni0","vlans":[{"vlan":99999},{"vlan":1}]}]');
+  assert.equal((j[0].records as BridgeVlanRecord[])[0].vlans.map((v) => v.vlan), [1]);
+});
+
 test('ip -s -d addr: statistics and detail lines are read past', () => {
   const s = parseDump('x', '$ ip -s -d addr show dev flannel.1\n3: flannel.1: <BROADCAST,MULTICAST,UP,LOWER_UP> mtu 8951 qdisc noqueue state UNKNOWN group default\n    link/ether 2e:98:28:11:0b:8e brd ff:ff:ff:ff:ff:ff promiscuity 0 minmtu 68 maxmtu 65535\n    vxlan id 1 local 10.32.7.224 dev eth0 srcport 0 0 dstport 8472 nolearning ttl auto ageing 300\n    inet 10.42.1.0/32 scope global flannel.1\n       valid_lft forever preferred_lft forever\n    RX:  bytes packets errors dropped  missed   mcast\n          5600      60      0       0       0       0\n    TX:  bytes packets errors dropped carrier collsns\n          5600      60      0      27       0       0\n');
   assert.equal(s[0].problems, []);
