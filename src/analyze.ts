@@ -33,12 +33,12 @@ import { addAddress, addTunnel, newCaptureFacts, type CaptureFacts } from './top
 import { isLoopbackAddress, ownerOf } from './topology/lookup.js';
 import type { Topology } from './topology/model.js';
 import { isoTime } from './decode/summary.js';
-import { observe } from './path/observe.js';
+import { NET_ARP, TUN_GENEVE, TUN_VXLAN, type Packet, type Tunnel } from './decode/packet.js';
 import { FlowTable, type Flow } from './path/flows.js';
 import { explainPath, pathSummary, podByIp, type PathHints } from './path/explain.js';
-import { estimateClocks, findLossyCaptures, flowVerdict, hopLatencies, median, type CapturePointInfo, pointId } from './path/correlate.js';
+import { estimateClocks, findLossyCaptures, flowVerdict, hopLatencies, median, type CapturePointInfo, type FlowVerdict, pointId } from './path/correlate.js';
 import { diagnose, type DiagnosedFlow } from './path/diagnose.js';
-import type { Endpoint, FlowKind, FlowReport, InputReport, Report, SeenAt, Stats } from './path/types.js';
+import type { Endpoint, FlowKind, FlowReport, InputReport, Report, SeenAt, Stats, Step } from './path/types.js';
 
 export interface AnalyzeOptions {
   cwd: string;
@@ -113,6 +113,48 @@ export async function analyzeDetailed(paths: string[], opts: AnalyzeOptions): Pr
       const ifindexes = new Set<number>();
       const linktypes = new Set<number>();
       const loopbackCapture = point.interface === 'lo';
+      const book = table.book;
+      // Address ids already told to this capture's facts.
+      let told = new Uint8Array(1024);
+      const seenAddress = (id: number): boolean => {
+        if (id >= told.length) {
+          const grown = new Uint8Array(Math.max(told.length * 2, id + 1));
+          grown.set(told);
+          told = grown;
+        }
+        if (told[id] === 1) return true;
+        told[id] = 1;
+        return false;
+      };
+      // Tunnel facts already told: outer addresses -> (type, port, VNI) -> inner address pairs, as numbers.
+      const tunnelsTold = new Map<number, Map<number, Set<number>>>();
+      const tunnelFact = (p: Packet, tun: Tunnel, innerSrc: number, innerDst: number) => {
+        const outer = p.nets[0];
+        const os = book.id(outer, true);
+        const od = book.id(outer, false);
+        const port = tun.port >= 0 ? tun.port : outer.dport >= 0 ? outer.dport : 0;
+        if (os < 0x100000 && od < 0x100000 && innerSrc < 0x100000 && innerDst < 0x100000) {
+          const k1 = os * 0x100000 + od;
+          let byKind = tunnelsTold.get(k1);
+          if (byKind === undefined) tunnelsTold.set(k1, (byKind = new Map()));
+          const k2 = ((tun.vni + 1) * 0x10000 + port) * 8 + tun.type;
+          let pairs = byKind.get(k2);
+          if (pairs === undefined) byKind.set(k2, (pairs = new Set()));
+          const pair = innerSrc * 0x100000 + innerDst;
+          if (pairs.has(pair)) return;
+          if (pairs.size < 4096) pairs.add(pair);
+        }
+        addTunnel(cf, {
+          type: tun.type === TUN_VXLAN ? 'vxlan' : 'geneve',
+          outerSrc: book.text[os],
+          outerDst: book.text[od],
+          port,
+          vni: tun.vni >= 0 ? tun.vni : undefined,
+          innerSrc: book.text[innerSrc],
+          innerDst: book.text[innerDst],
+          packet: p.index,
+        });
+      };
       const handler = {
         frame(fr: Frame) {
           if (baseSec === undefined) baseSec = fr.sec;
@@ -128,20 +170,24 @@ export async function analyzeDetailed(paths: string[], opts: AnalyzeOptions): Pr
           const status = p.status;
           stats[status]++;
           if (status === 'skipped' || status === 'malformed') return;
-          const o = observe(p, ci, t);
-          if (!o) return;
+          const n = p.inner;
+          if (!n) return;
           let iface: string | undefined;
           if (p.ifindex >= 0) {
             if (ifindexes.size < 256) ifindexes.add(p.ifindex);
             iface = byIndex.get(p.ifindex) ?? `ifindex ${p.ifindex}`;
           }
-          if (o.tunnel && o.outer && (o.tunnel.type === 'vxlan' || o.tunnel.type === 'geneve')) {
-            addTunnel(cf, { type: o.tunnel.type, outerSrc: o.outer.src, outerDst: o.outer.dst, port: o.tunnel.port ?? o.outer.dport ?? 0, vni: o.tunnel.vni, innerSrc: o.inner.src, innerDst: o.inner.dst, packet: o.packet });
+          // Capture facts, told each distinct thing once (addTunnel and addAddress ignore repeats).
+          const srcId = book.id(n, true);
+          const dstId = book.id(n, false);
+          if (p.tunnelCount > 0 && p.netCount > 1) {
+            const tun = p.tunnels[0];
+            if (tun.type === TUN_VXLAN || tun.type === TUN_GENEVE) tunnelFact(p, tun, srcId, dstId);
           }
-          if (o.inner.proto === 'arp') cf.arp = true;
-          addAddress(cf, o.inner.src);
-          addAddress(cf, o.inner.dst);
-          table.add(o, iface, loopbackCapture);
+          if (n.kind === NET_ARP && n.proto !== 0x8035) cf.arp = true;
+          if (!seenAddress(srcId)) addAddress(cf, book.text[srcId]);
+          if (!seenAddress(dstId)) addAddress(cf, book.text[dstId]);
+          table.addPacket(p, ci, t, iface, loopbackCapture);
         },
         problem(pr: Parameters<typeof formatProblem>[0]) {
           const line = formatProblem({ ...pr, input: f.path });
@@ -194,10 +240,11 @@ export async function analyzeDetailed(paths: string[], opts: AnalyzeOptions): Pr
       const id = `f${k + 1}`;
       const loopHost = flow.loopback ? [...flow.seen.keys()].map((c) => points[c].host).find((h) => h) : undefined;
       const what = flowWhat(flow);
-      const path = explainPath(topology, { src: flow.src.ip, dst: flow.dst.ip, what, loopback: flow.loopback, loopbackHost: loopHost }, hints);
+      let path = explainPath(topology, { src: flow.src.ip, dst: flow.dst.ip, what, loopback: flow.loopback, loopbackHost: loopHost }, hints);
       const returnPath =
         flow.packets.rev > 0 ? explainPath(topology, { src: flow.dst.ip, dst: flow.src.ip, loopback: flow.loopback, loopbackHost: loopHost }, hints) : [];
       const verdict = flowVerdict(flow, path, returnPath, points, clocks);
+      path = endAtLoss(path, verdict);
       const label = `${id} ${flow.protocol} ${endpointLabel(topology, flow.src.ip, flow.src.port)} -> ${endpointLabel(topology, flow.dst.ip, flow.dst.port)}`;
       diagnosed.push({ flow, id, path, returnPath, verdict, label });
       const unknown = path.some((s) => s.action === 'unknown');
@@ -279,6 +326,32 @@ export async function analyzeDetailed(paths: string[], opts: AnalyzeOptions): Pr
   } finally {
     for (const a of archives) await a.cleanup();
   }
+}
+
+/**
+ * When no forward packet got past the point where they vanished, the path ends there, with a
+ * `drop` step saying between which capture points (like a traceroute's last hop).
+ */
+function endAtLoss(path: Step[], v: FlowVerdict): Step[] {
+  const fwd = v.lost.filter((l) => l.journey.dir === 'fwd');
+  if (fwd.length === 0) return path;
+  const k = Math.max(...fwd.map((l) => l.v.lastSeen!));
+  // Some packet got further: the path itself works, only some packets were lost.
+  if (v.fwdLastSeen.some((s) => s > k)) return path;
+  const next = path[Math.min(...fwd.map((l) => l.v.missingAt!))];
+  const last = path[k];
+  const tunnel = path.slice(0, k + 1).some((s) => s.action === 'encap') && last.action === 'underlay' && next.host !== last.host;
+  return [
+    ...path.slice(0, k + 1),
+    {
+      host: last.host,
+      interface: last.interface,
+      action: 'drop',
+      detail:
+        `${fwd.length} packet(s) vanished after ${last.host} ${last.interface ?? ''}: never seen on ${next.host} ${next.interface ?? ''}, whose capture was running` +
+        (tunnel ? ' (dropped in the underlay network between the nodes)' : ''),
+    },
+  ];
 }
 
 const SEVERITY_RANK = { info: 0, warning: 1, error: 2, critical: 3 } as const;

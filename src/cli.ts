@@ -29,6 +29,10 @@ export async function main(args: string[]): Promise<number> {
   });
 
   const debug = args.includes('--debug');
+  // yargs drops a lone "-" (standard input): carry it through as a token and give it back.
+  const STDIN = '\u0000stdin';
+  args = args.map((a) => (a === '-' ? STDIN : a));
+  const restore = (v: unknown): unknown => (v === STDIN ? '-' : Array.isArray(v) ? v.map(restore) : v);
   let exitCode: number = EXIT.OK;
   const cli = yargs(args)
     .scriptName('podpath')
@@ -50,7 +54,9 @@ export async function main(args: string[]): Promise<number> {
       c.describe,
       (y) => c.builder(y),
       async (argv) => {
-        exitCode = await c.run(argv as Record<string, unknown>, io);
+        const restored: Record<string, unknown> = {};
+        for (const [k, v] of Object.entries(argv)) restored[k] = restore(v);
+        exitCode = await c.run(restored, io);
       },
     );
   }

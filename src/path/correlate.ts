@@ -255,6 +255,10 @@ export interface FlowVerdict {
   requests: number;
   responses: number;
   answered: number;
+  /** Forward packets placed on the path that were not lost. */
+  reachedFwd: number;
+  /** The furthest step each placed forward packet was seen at. */
+  fwdLastSeen: number[];
 }
 
 export function flowVerdict(
@@ -267,6 +271,8 @@ export function flowVerdict(
   const lost: FlowVerdict['lost'] = [];
   let reachedEnd = 0;
   let placedAny = 0;
+  let reachedFwd = 0;
+  const fwdLastSeen: number[] = [];
   const answeredPairs0 = new Set(f.journeys.filter((j) => j.role === 'response').map((j) => j.pair));
   for (const j of f.journeys) {
     const p = j.dir === 'fwd' ? path : returnPath;
@@ -275,13 +281,15 @@ export function flowVerdict(
     if (v.verdict === 'lost' && j.role === 'request' && answeredPairs0.has(j.pair)) v.verdict = 'reached';
     if (v.verdict === 'lost') lost.push({ journey: j, v, path: p });
     if (v.verdict !== 'unplaced') placedAny++;
+    if (v.verdict === 'reached' && j.dir === 'fwd') reachedFwd++;
+    if (j.dir === 'fwd' && v.lastSeen !== undefined) fwdLastSeen.push(v.lastSeen);
     if (v.verdict === 'reached' && v.lastSeen !== undefined && p[v.lastSeen]?.host === p[p.length - 1]?.host) reachedEnd++;
   }
   const requests = f.journeys.filter((j) => j.role === 'request');
   const responses = f.journeys.filter((j) => j.role === 'response');
   const answeredPairs = new Set(responses.map((j) => j.pair));
   const answered = requests.filter((j) => answeredPairs.has(j.pair)).length;
-  const base = { lost, requests: requests.length, responses: responses.length, answered };
+  const base = { lost, requests: requests.length, responses: responses.length, answered, reachedFwd, fwdLastSeen };
   if (lost.length > 0) {
     const l = lost[0];
     const from = l.path[l.v.lastSeen!];

@@ -1,0 +1,172 @@
+/**
+ * The analysis of every bundled scenario against what the lab that made it recorded (lab.json):
+ * each flow's kind, path (host, interface and action sequence), verdict, and the captures that
+ * hold it; the blocked overlay's finding; latencies and clock offsets across nodes.
+ */
+import { test } from 'uvu';
+import * as assert from 'uvu/assert';
+import { existsSync, readdirSync, readFileSync } from 'node:fs';
+import { join, relative } from 'node:path';
+import { analyze } from '../../src/analyze.js';
+import type { FlowReport, Report } from '../../src/path/types.js';
+import { renderExplain } from '../../src/report/index.js';
+import { ROOT, SAMPLES } from '../helpers.js';
+
+interface LabHop {
+  host: string;
+  interface: string;
+  action: string;
+}
+interface LabFlow {
+  id: string;
+  protocol: string;
+  src: string;
+  dst: string;
+  sport: number | null;
+  dport: number | null;
+  kind: string;
+  expect: string;
+  path: LabHop[];
+  reply: { path: LabHop[] } | null;
+  captures: string[];
+  absentFrom?: string[];
+}
+interface Lab {
+  scenario: string;
+  hosts: { name: string; role: string; folder: string | null }[];
+  flows: LabFlow[];
+  overlay: Record<string, { port: number; vni: number; local: string }>;
+}
+
+const scenarios = existsSync(SAMPLES)
+  ? readdirSync(SAMPLES).filter((d) => existsSync(join(SAMPLES, d, 'lab.json'))).sort()
+  : [];
+if (scenarios.length === 0) console.log('SKIP samples analysis: no samples/*/lab.json');
+
+const reports = new Map<string, { lab: Lab; report: Report }>();
+async function load(scenario: string) {
+  let r = reports.get(scenario);
+  if (!r) {
+    const lab = JSON.parse(readFileSync(join(SAMPLES, scenario, 'lab.json'), 'utf8')) as Lab;
+    const report = await analyze([join('samples', scenario)], { cwd: ROOT, hash: false });
+    r = { lab, report };
+    reports.set(scenario, r);
+  }
+  return r;
+}
+
+/** The lab's kinds for ARP between a pod and a node are "host" flows in podpath's vocabulary. */
+function kindOf(lab: string): string {
+  return ['pod-to-node', 'node-to-pod', 'node-to-node'].includes(lab) ? 'host' : lab;
+}
+
+function find(report: Report, f: LabFlow): FlowReport | undefined {
+  const same = (x: FlowReport, sip: string, dip: string, sp: number | null, dp: number | null) =>
+    x.src.ip === sip && x.dst.ip === dip && (sp === null || x.src.port === sp) && (dp === null || x.dst.port === dp);
+  return report.flows.find((x) => x.protocol === f.protocol && (same(x, f.src, f.dst, f.sport, f.dport) || same(x, f.dst, f.src, f.dport, f.sport)));
+}
+
+/** Hops podpath can know: on hosts with dumps (the lab's "cloud" network namespace has none). */
+function comparable(lab: Lab, hops: LabHop[]): string[] {
+  const known = new Set(lab.hosts.filter((h) => h.role !== 'network').map((h) => h.name));
+  return hops.filter((h) => known.has(h.host) || h.action === 'drop').map((h) => (h.action === 'drop' ? 'drop' : `${h.host} ${h.interface} ${h.action}`));
+}
+
+function ours(path: FlowReport['path']): string[] {
+  return path.map((s) => (s.action === 'drop' ? 'drop' : `${s.host} ${s.interface} ${s.action}`));
+}
+
+for (const scenario of scenarios) {
+  test(`${scenario}: every flow the lab made has the right kind, path, verdict and captures`, async () => {
+    const { lab, report } = await load(scenario);
+    assert.ok(lab.flows.length > 0);
+    for (const f of lab.flows) {
+      const got = find(report, f);
+      assert.ok(got, `${scenario} ${f.id}: no flow ${f.protocol} ${f.src} > ${f.dst} in ${report.flows.map((x) => `${x.protocol} ${x.src.ip} > ${x.dst.ip}`).join(', ')}`);
+      assert.is(got.kind, kindOf(f.kind), `${scenario} ${f.id}: kind`);
+      const expectVerdict = f.expect === 'lost' ? 'lost' : 'ok';
+      assert.is(got.verdict, expectVerdict, `${scenario} ${f.id}: verdict (${got.why})`);
+      // The flow's own direction: compare the path, or the return path when podpath chose the other side as initiator.
+      const forward = got.src.ip === f.src;
+      const path = forward ? got.path : (got.returnPath ?? []);
+      assert.equal(ours(path), comparable(lab, f.path), `${scenario} ${f.id}: path`);
+      if (f.reply && forward && got.returnPath) assert.equal(ours(got.returnPath), comparable(lab, f.reply.path), `${scenario} ${f.id}: return path`);
+      const seen = got.seenAt.map((s) => relative(join('samples', scenario), s.input)).sort();
+      assert.equal(seen, [...f.captures].sort(), `${scenario} ${f.id}: seenAt lists exactly the captures holding it`);
+      for (const absent of f.absentFrom ?? []) assert.not.ok(seen.includes(absent), `${scenario} ${f.id}: must not be seen in ${absent}`);
+    }
+  });
+}
+
+if (scenarios.includes('blocked-overlay')) {
+  test('blocked-overlay: overlay-blocked names UDP 8472, both nodes, with packet evidence', async () => {
+    const { lab, report } = await load('blocked-overlay');
+    const f = report.findings.find((x) => x.code === 'overlay-blocked');
+    assert.ok(f, `findings: ${report.findings.map((x) => x.code).join(', ')}`);
+    assert.is(f.severity, 'critical');
+    const nodes = Object.keys(lab.overlay);
+    assert.match(f.message, /UDP 8472/);
+    for (const n of nodes) {
+      assert.ok(f.message.includes(n), `names ${n}`);
+      assert.ok(f.message.includes(lab.overlay[n].local), `names ${lab.overlay[n].local}`);
+    }
+    assert.match(f.message, /firewall|security group/);
+    assert.ok(f.evidence.some((e) => e.packet !== undefined && /eth0/.test(e.input)), 'cites packets on the sending eth0');
+    // The worst finding comes first, and it is this one.
+    assert.is(report.findings[0].code, 'overlay-blocked');
+  });
+}
+
+if (scenarios.includes('cross-node')) {
+  test('cross-node: per-hop latencies across both nodes and a clock offset estimate', async () => {
+    const { report } = await load('cross-node');
+    const ping = report.flows.find((f) => f.protocol === 'icmp' && f.kind === 'cross-node');
+    assert.ok(ping?.latency, 'latency');
+    const hops = ping.latency.hops;
+    assert.ok(hops.some((h) => h.from.host !== h.to.host), 'a hop across the underlay');
+    assert.ok(hops.length >= 4, `hops: ${hops.length}`);
+    for (const h of hops) assert.ok(h.samples > 0 && Number.isFinite(h.medianUs));
+    assert.ok(ping.latency.rttUs !== undefined && ping.latency.rttUs > 0);
+    assert.ok(report.clocks.length >= 1, 'clock offset estimated');
+    // One machine's namespaces share a clock: the estimate must be small.
+    for (const c of report.clocks) assert.ok(Math.abs(c.offsetUs) < 1000, `offset ${c.offsetUs} us`);
+  });
+
+  test('cross-node story: VXLAN (OTV to tcpdump 4.99) VNI 1 on UDP 8472 between the eth0s', async () => {
+    const { report } = await load('cross-node');
+    const ping = report.flows.find((f) => f.protocol === 'icmp' && f.kind === 'cross-node')!;
+    assert.equal(ping.tunnel, { type: 'vxlan', vni: 1, port: 8472 });
+    const story = renderExplain(report, [ping.id], { columns: 200 });
+    assert.match(story, /flannel\.1 VXLAN VNI 1: outer 10\.32\.11\.62 -> 10\.32\.7\.224:8472/);
+    assert.match(story, /route 10\.42\.1\.0\/24 via 10\.42\.1\.0 dev flannel\.1/);
+    assert.match(ping.summary, /flannel\.1 \[vxlan 1\] -> eth0 => eth0 -> flannel\.1/);
+  });
+}
+
+if (scenarios.includes('same-node')) {
+  test('same-node story: ARP on cni0, then ICMP pod to pod through the bridge, never routed', async () => {
+    const { report } = await load('same-node');
+    const arp = report.flows.find((f) => f.protocol === 'arp' && f.kind === 'same-node');
+    const ping = report.flows.find((f) => f.protocol === 'icmp' && f.kind === 'same-node');
+    assert.ok(arp && ping);
+    assert.ok(report.flows.indexOf(arp) < report.flows.indexOf(ping), 'ARP comes first');
+    assert.ok(ping.path.every((s) => s.action !== 'route' && s.action !== 'encap'), 'bridged, not routed');
+    assert.ok(ping.path.some((s) => s.action === 'bridge' && s.interface === 'cni0'));
+    assert.ok(ping.seenAt.some((s) => s.interface === 'cni0'));
+  });
+}
+
+if (scenarios.includes('intra-pod')) {
+  test('intra-pod story: curl localhost:80 stays on lo inside the pod and reaches the listener', async () => {
+    const { report } = await load('intra-pod');
+    const http = report.flows.find((f) => f.protocol === 'tcp' && f.dst.port === 80);
+    assert.ok(http);
+    assert.is(http.kind, 'intra-pod');
+    assert.ok(http.path.every((s) => s.interface === 'lo'));
+    const story = renderExplain(report, [http.id], { columns: 200 });
+    assert.match(story, /stays on lo inside/);
+    assert.match(story, /listening on [^ ]*:80/);
+  });
+}
+
+test.run();
