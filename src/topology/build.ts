@@ -58,6 +58,8 @@ export interface BuildContext {
   kubectlPods: { record: KubectlPodRecord; evidence: Evidence }[];
   kubectlNodes: { record: KubectlNodeRecord; evidence: Evidence }[];
   captures: CaptureFacts[];
+  /** Per host: facts two of its dumps disagree on. */
+  conflicts: Map<string, HostDraft['conflicts']>;
   ev(input: string, line: number): Evidence;
 }
 
@@ -73,6 +75,10 @@ interface HostDraft {
   fdbKeys: Set<string>;
   inputs: Set<string>;
   commands: Set<string>;
+  /** Two dumps of the host disagree (the first, in input order, is kept). */
+  conflicts: { itf: string; field: string; kept: unknown; other: unknown; evidence: Evidence[] }[];
+  /** Interfaces only mentioned (by a route, neighbour, fdb or VLAN entry), not dumped. */
+  stubs: Set<TopoInterface>;
 }
 
 export function buildTopology(sections: HostSection[], captures: CaptureFacts[] = [], opts: BuildOptions = {}): Topology {
@@ -95,6 +101,8 @@ export function buildTopology(sections: HostSection[], captures: CaptureFacts[] 
         fdbKeys: new Set(),
         inputs: new Set(),
         commands: new Set(),
+        conflicts: [],
+        stubs: new Set(),
       };
       drafts.set(name, d);
     }
@@ -160,7 +168,9 @@ export function buildTopology(sections: HostSection[], captures: CaptureFacts[] 
   }
   const commands = new Map<string, Set<string>>();
   for (const [name, d] of drafts) commands.set(name, d.commands);
-  const ctx: BuildContext = { topology, commands, kubectlPods, kubectlNodes, captures, ev };
+  const conflicts = new Map<string, HostDraft['conflicts']>();
+  for (const [name, d] of drafts) if (d.conflicts.length) conflicts.set(name, d.conflicts);
+  const ctx: BuildContext = { topology, commands, kubectlPods, kubectlNodes, captures, conflicts, ev };
 
   // Hosts that only captures name.
   for (const c of captures) {
@@ -208,11 +218,16 @@ export function cmp(a: string, b: string): number {
 function itfOf(d: HostDraft, name: string, e: Evidence, stub = false): TopoInterface {
   let i = d.itfs.get(name);
   if (!i) {
-    i = { name, kind: 'other', addresses: [], evidence: [] };
+    i = { name, kind: 'other', addresses: [], evidence: [e] };
     d.itfs.set(name, i);
-    if (stub) i.evidence.push(e);
+    if (stub) d.stubs.add(i);
+    return i;
   }
-  if (!stub && !i.evidence.some((x) => x.input === e.input && x.line === e.line)) i.evidence.push(e);
+  if (!stub) {
+    // The first real record replaces what only mentioned the interface (a route, an fdb entry).
+    if (d.stubs.delete(i)) i.evidence = [];
+    if (!i.evidence.some((x) => x.input === e.input && x.line === e.line)) i.evidence.push(e);
+  }
   return i;
 }
 
@@ -222,13 +237,23 @@ function setPeer(i: TopoInterface, peer: string | undefined): void {
   else i.lower ??= peer;
 }
 
+/** Fills the scalar facts of an interface; a second dump saying otherwise is a conflict. */
+function fill(d: HostDraft, i: TopoInterface, r: { index?: number; mtu?: number; mac?: string; master?: string }, e: Evidence): void {
+  for (const field of ['index', 'mtu', 'mac', 'master'] as const) {
+    const v = field === 'mac' ? r.mac?.toLowerCase() : r[field];
+    if (v === undefined) continue;
+    const old = i[field];
+    if (old === undefined) (i as unknown as Record<string, unknown>)[field] = v;
+    else if (old !== v && !d.conflicts.some((c) => c.itf === i.name && c.field === field && c.other === v)) {
+      d.conflicts.push({ itf: i.name, field, kept: old, other: v, evidence: [i.evidence[0], e] });
+    }
+  }
+}
+
 function mergeAddr(d: HostDraft, r: IpAddrRecord, e: Evidence): void {
   if (!r.name) return;
   const i = itfOf(d, r.name, e);
-  i.index ??= r.index;
-  i.mtu ??= r.mtu;
-  i.mac ??= r.mac;
-  i.master ??= r.master;
+  fill(d, i, r, e);
   i.state ??= r.state;
   i.linkNetns ??= r.linkNetns;
   setPeer(i, r.peer);
@@ -245,10 +270,7 @@ function mergeAddr(d: HostDraft, r: IpAddrRecord, e: Evidence): void {
 function mergeLink(d: HostDraft, r: LinkRecord, e: Evidence): void {
   if (!r.name) return;
   const i = itfOf(d, r.name, e);
-  i.index ??= r.index;
-  i.mtu ??= r.mtu;
-  i.mac ??= r.mac;
-  i.master ??= r.master;
+  fill(d, i, r, e);
   i.state ??= r.state;
   i.linkNetns ??= r.linkNetns;
   setPeer(i, r.peer);

@@ -14,6 +14,8 @@
  *   capture-point-inferred  a capture's interface was guessed from its content
  *   capture-point-unknown   a capture could not be tied to an interface
  *   underlay-from-name      a node's underlay address was read from its AWS-style host name
+ *   dump-conflict           two dumps of one host disagree (mtu, mac, index, master): the first
+ *                           input (by path) is kept
  */
 import type { BuildContext } from './build.js';
 import type { Evidence, Finding, Host, Severity, TopoInterface } from './model.js';
@@ -34,6 +36,11 @@ export function addFindings(ctx: BuildContext): void {
   hostsWithoutDumps(ctx);
   missingFdb(ctx);
   capturePoints(ctx);
+  for (const [host, list] of ctx.conflicts) {
+    for (const c of list) {
+      add(ctx, 'warning', 'dump-conflict', `${host}: dumps disagree on ${c.itf} ${c.field}: ${String(c.kept)} (kept) and ${String(c.other)}; were they taken at different times?`, c.evidence.filter(Boolean));
+    }
+  }
   for (const h of ctx.topology.hosts) {
     if (h.underlay?.source === 'name') {
       add(

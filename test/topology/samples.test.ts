@@ -38,23 +38,25 @@ interface Lab {
   captures: { file: string; host: string; interface: string }[];
 }
 
-const scenarios = existsSync(SAMPLES)
-  ? readdirSync(SAMPLES)
-      .filter((d) => existsSync(join(SAMPLES, d, 'lab.json')))
+/** PODPATH_SAMPLES points the test at another lab output (a fresh run.sh OUTDIR). */
+const DIR = process.env.PODPATH_SAMPLES || SAMPLES;
+const scenarios = existsSync(DIR)
+  ? readdirSync(DIR)
+      .filter((d) => existsSync(join(DIR, d, 'lab.json')))
       .sort()
   : [];
 if (scenarios.length === 0) console.log('SKIP samples topology: no samples/*/lab.json yet (bash samples/lab/run.sh samples)');
 
 const KIND: Record<string, string> = { ether: 'ethernet', loopback: 'loopback', veth: 'veth', bridge: 'bridge', vxlan: 'vxlan', geneve: 'geneve', ipip: 'ipip', gre: 'gre' };
 
-async function load(dir: string, cwd = SAMPLES): Promise<Topology> {
+async function load(dir: string, cwd = DIR): Promise<Topology> {
   const r = await loadTopology([dir], { cwd });
   return r.topology;
 }
 
 for (const scenario of scenarios) {
   test(`samples/${scenario}: topology equals lab.json (hosts, interfaces, pods, overlay map, capture points)`, async () => {
-    const lab = JSON.parse(readFileSync(join(SAMPLES, scenario, 'lab.json'), 'utf8')) as Lab;
+    const lab = JSON.parse(readFileSync(join(DIR, scenario, 'lab.json'), 'utf8')) as Lab;
     const t = await load(scenario);
     const dumped = lab.hosts.filter((h) => h.folder);
     assert.equal(t.hosts.map((h) => h.name).sort(), dumped.map((h) => h.name).sort(), 'hosts = the lab hosts with a folder');
@@ -125,7 +127,7 @@ const CROSS = scenarios.includes('cross-node') ? 'cross-node' : undefined;
 
 function variant(scenario: string, edit: (dir: string) => void): string {
   const root = mkdtempSync(join(tmpdir(), 'podpath-variant-'));
-  cpSync(join(SAMPLES, scenario), join(root, scenario), { recursive: true });
+  cpSync(join(DIR, scenario), join(root, scenario), { recursive: true });
   edit(join(root, scenario));
   return root;
 }
