@@ -240,9 +240,9 @@ export async function analyzeDetailed(paths: string[], opts: AnalyzeOptions): Pr
       const id = `f${k + 1}`;
       const loopHost = flow.loopback ? [...flow.seen.keys()].map((c) => points[c].host).find((h) => h) : undefined;
       const what = flowWhat(flow);
-      let path = explainPath(topology, { src: flow.src.ip, dst: flow.dst.ip, what, loopback: flow.loopback, loopbackHost: loopHost }, hints);
+      let path = explainPath(topology, { src: flow.src.ip, dst: flow.dst.ip, dport: flow.dst.port, what, loopback: flow.loopback, loopbackHost: loopHost }, hints);
       const returnPath =
-        flow.packets.rev > 0 ? explainPath(topology, { src: flow.dst.ip, dst: flow.src.ip, loopback: flow.loopback, loopbackHost: loopHost }, hints) : [];
+        flow.packets.rev > 0 ? explainPath(topology, { src: flow.dst.ip, dst: flow.src.ip, dport: flow.src.port, loopback: flow.loopback, loopbackHost: loopHost }, hints) : [];
       const verdict = flowVerdict(flow, path, returnPath, points, clocks);
       path = endAtLoss(path, verdict);
       const label = `${id} ${flow.protocol} ${endpointLabel(topology, flow.src.ip, flow.src.port)} -> ${endpointLabel(topology, flow.dst.ip, flow.dst.port)}`;

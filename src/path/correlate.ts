@@ -33,10 +33,17 @@ export function pointId(host: string | undefined, iface: string | undefined): st
   return `${host ?? '?'}|${iface ?? '?'}`;
 }
 
-/** Index of the step a point (host|interface) sees; -1 when the point is not on the path. */
+/**
+ * Index of the step a point (host|interface) sees; -1 when the point is not on the path. Where
+ * several consecutive steps share a point (send, loopback and deliver on lo), a sighting there is
+ * a sighting of the last of them.
+ */
 export function stepIndexOf(path: Step[], point: string): number {
   for (let i = 0; i < path.length; i++) {
-    if (pointId(path[i].host, path[i].interface) === point) return i;
+    if (pointId(path[i].host, path[i].interface) === point) {
+      while (i + 1 < path.length && pointId(path[i + 1].host, path[i + 1].interface) === point) i++;
+      return i;
+    }
   }
   return -1;
 }

@@ -12,6 +12,8 @@ import type { Step } from './types.js';
 export interface PathQuery {
   src: string;
   dst: string;
+  /** Destination port (TCP/UDP), to name the listening socket that receives it. */
+  dport?: number;
   /** e.g. "ICMP echo request", for details. */
   what?: string;
   /** Observed on a loopback capture (intra-pod / intra-host). */
@@ -122,8 +124,7 @@ export function explainPath(topo: Topology, q: PathQuery, hints: PathHints = {})
   if (q.loopback || isLoopbackAddress(q.dst) || (q.src === q.dst && q.src !== '')) {
     const owner = q.loopbackHost ?? ownerOf(topo, q.src)?.host.name ?? podByIp(topo, q.src)?.name ?? 'localhost';
     const listening = hostByName(topo, owner)?.listening ?? [];
-    const port = Number(/:(\d+)$/.exec(q.dst)?.[1] ?? NaN);
-    const l = listening.find((s) => s.port === port);
+    const l = q.dport === undefined ? undefined : listening.find((s) => s.port === q.dport);
     return [
       { host: owner, interface: 'lo', action: 'send', detail: `${what}${q.src} -> ${q.dst} sent on lo` },
       { host: owner, interface: 'lo', action: 'loopback', detail: `${what}${q.src} -> ${q.dst} stays on lo inside ${owner}'s network namespace` },
