@@ -64,6 +64,8 @@ export interface BuildContext {
 }
 
 const GLOBAL_COMMANDS = new Set(['kubectl-pods', 'kubectl-nodes']);
+/** Evidence lines longer than this are cut. */
+export const MAX_EVIDENCE_TEXT = 240;
 
 interface HostDraft {
   host: Host;
@@ -83,8 +85,10 @@ interface HostDraft {
 
 export function buildTopology(sections: HostSection[], captures: CaptureFacts[] = [], opts: BuildOptions = {}): Topology {
   const ev = (input: string, line: number): Evidence => {
-    const text = opts.lineText?.(input, line);
-    return text === undefined ? { input, line } : { input, line, text: text.trim() };
+    const raw = opts.lineText?.(input, line)?.trim();
+    if (raw === undefined) return { input, line };
+    // A one-line JSON dump is no readable evidence line: keep its head.
+    return { input, line, text: raw.length > MAX_EVIDENCE_TEXT ? `${raw.slice(0, MAX_EVIDENCE_TEXT - 1)}…` : raw };
   };
   const defaultHost = opts.defaultHost ?? 'unnamed';
   const drafts = new Map<string, HostDraft>();
@@ -111,9 +115,14 @@ export function buildTopology(sections: HostSection[], captures: CaptureFacts[] 
   const kubectlPods: BuildContext['kubectlPods'] = [];
   const kubectlNodes: BuildContext['kubectlNodes'] = [];
 
+  // Text dumps before JSON ones (their lines make readable evidence), then by input and line.
+  const isJson = (s: DumpSection) => (s.input.endsWith('.json') ? 1 : 0);
   const ordered = [...sections].sort(
     (a, b) =>
-      cmp(a.host ?? '', b.host ?? '') || cmp(a.section.input, b.section.input) || a.section.line - b.section.line,
+      cmp(a.host ?? '', b.host ?? '') ||
+      isJson(a.section) - isJson(b.section) ||
+      cmp(a.section.input, b.section.input) ||
+      a.section.line - b.section.line,
   );
   // 1. merge records per host
   for (const { host, section } of ordered) {

@@ -123,37 +123,197 @@ for (const scenario of scenarios) {
 // ---------------------------------------------------------------------------------------------
 // Variants: a real scenario copied to a temp folder with one line edited.
 
-const CROSS = scenarios.includes('cross-node') ? 'cross-node' : undefined;
-
-function variant(scenario: string, edit: (dir: string) => void): string {
-  const root = mkdtempSync(join(tmpdir(), 'podpath-variant-'));
-  cpSync(join(DIR, scenario), join(root, scenario), { recursive: true });
-  edit(join(root, scenario));
-  return root;
+/**
+ * Replaces `from` by `to` in every dump of `host` that states it (ip addr text and JSON, ip -d link,
+ * a pasted session): "the host said this when it was dumped". At least one file must change.
+ */
+function edit(dir: string, host: string, from: RegExp, to: string, files?: string[]): string[] {
+  const changed: string[] = [];
+  for (const f of readdirSync(join(dir, host)).sort()) {
+    if (/\.(pcap|pcapng|gz)$/.test(f) || (files && !files.includes(f))) continue;
+    const p = join(dir, host, f);
+    const text = readFileSync(p, 'utf8');
+    const next = text.replace(from, to);
+    if (next !== text) {
+      writeFileSync(p, next);
+      changed.push(f);
+    }
+  }
+  assert.ok(changed.length > 0, `${host}: no dump contains ${from}`);
+  return changed;
 }
 
-/** Replaces `from` by `to` in one file; the file must contain it. */
-function sub(file: string, from: string | RegExp, to: string): void {
-  const text = readFileSync(file, 'utf8');
-  const next = text.replace(from, to);
-  assert.ok(next !== text, `${file} contains ${from}`);
-  writeFileSync(file, next);
-}
-
-async function withVariant(scenario: string | undefined, edit: (dir: string) => void, check: (t: Topology) => void): Promise<void> {
+async function withVariant(scenario: string | undefined, change: (dir: string) => void, check: (t: Topology) => void): Promise<void> {
   if (!scenario) return;
-  const root = variant(scenario, edit);
+  const root = mkdtempSync(join(tmpdir(), 'podpath-variant-'));
   try {
+    cpSync(join(DIR, scenario), join(root, scenario), { recursive: true });
+    change(join(root, scenario));
     check(await load(scenario, root));
   } finally {
     rmSync(root, { recursive: true, force: true });
   }
 }
 
-function codes(t: Topology): string[] {
-  return t.findings.map((f) => f.code);
-}
+const CP = 'ip-10-32-11-62';
+const WK = 'ip-10-32-7-224';
+const CROSS = scenarios.includes('cross-node') ? 'cross-node' : undefined;
+const INTRA = scenarios.includes('intra-pod') ? 'intra-pod' : undefined;
+const find = (t: Topology, code: string) => t.findings.filter((f) => f.code === code);
 
-export { CROSS, sub, withVariant, codes, unlinkSync, renameSync };
+test('mtu: cross-node with the worker flannel.1 mtu edited to 9001', () =>
+  withVariant(
+    CROSS,
+    (d) => edit(d, WK, /(flannel\.1: <[^>]*> mtu |"ifname":\s*"flannel\.1",[^{}]*?"mtu":\s*)8951/g, '$19001'),
+    (t) => {
+      const f = find(t, 'mtu');
+      assert.is(f.length, 1, JSON.stringify(t.findings));
+      assert.is(f[0].severity, 'error');
+      assert.ok(f[0].message.includes(`${WK}: flannel.1 mtu 9001 is above eth0 mtu 9001 minus the 50-byte VXLAN overhead (8951)`), f[0].message);
+      assert.ok(f[0].evidence.some((e) => e.text?.includes('mtu 9001')));
+      assert.is(find(t, 'dump-conflict').length, 0, 'every dump of the worker was edited alike');
+    },
+  ));
+
+test('mtu: cross-node with the worker cni0 mtu edited to 9001 (pod side above flannel.1)', () =>
+  withVariant(
+    CROSS,
+    (d) => edit(d, WK, /(cni0: <[^>]*> mtu |"ifname":\s*"cni0",[^{}]*?"mtu":\s*)8951/g, '$19001'),
+    (t) => {
+      const f = find(t, 'mtu');
+      assert.is(f.length, 1);
+      assert.is(f[0].severity, 'warning');
+      assert.ok(f[0].message.startsWith(`${WK}: cni0 mtu 9001 above flannel.1 mtu 8951`), f[0].message);
+    },
+  ));
+
+test('dump-conflict: cross-node with flannel.1 mtu edited to 9001 in the worker ip-addr.txt only', () =>
+  withVariant(
+    CROSS,
+    (d) => edit(d, WK, /(flannel\.1: <[^>]*> mtu )8951/, '$19001', ['ip-addr.txt']),
+    (t) => {
+      const f = find(t, 'dump-conflict');
+      assert.is(f.length, 1, JSON.stringify(t.findings));
+      // Text dumps are read before JSON ones: ip addr's 9001 is kept; ip -d link (and ip -j addr)
+      // say 8951: one finding per differing value.
+      assert.ok(f[0].message.includes('flannel.1 mtu: 9001 (kept) and 8951'), f[0].message);
+      assert.equal(f[0].evidence.map((e) => e.input), [`${CROSS}/${WK}/ip-addr.txt`, `${CROSS}/${WK}/ip-d-link.txt`]);
+    },
+  ));
+
+test('vxlan-mismatch: cross-node with the worker vxlan id edited to 2 in ip-d-link.txt', () =>
+  withVariant(
+    CROSS,
+    (d) => edit(d, WK, /vxlan id 1 /, 'vxlan id 2 ', ['ip-d-link.txt']),
+    (t) => {
+      const f = find(t, 'vxlan-mismatch');
+      assert.ok(f.length >= 1, JSON.stringify(t.findings));
+      assert.ok(f[0].message.includes('VNI differs between nodes'), f[0].message);
+      assert.ok(f[0].message.includes(`${WK} flannel.1: VNI 2`));
+      // The captures (taken with VNI 1) disagree with the edited device too.
+      assert.ok(f.some((x) => x.message.includes('captured tunnel packets carry VNI 1 (device: 2)')), JSON.stringify(f));
+    },
+  ));
+
+test('vxlan-mismatch: cross-node with the control plane dstport edited to 4789 in ip-d-link.txt', () =>
+  withVariant(
+    CROSS,
+    (d) => edit(d, CP, /dstport 8472/, 'dstport 4789', ['ip-d-link.txt']),
+    (t) => {
+      const f = find(t, 'vxlan-mismatch');
+      assert.ok(f.some((x) => x.message.includes('UDP port differs between nodes')), JSON.stringify(f));
+    },
+  ));
+
+test('route-no-owner: cross-node with the control plane route to 10.42.1.0/24 edited to 10.42.5.0/24', () =>
+  withVariant(
+    CROSS,
+    (d) => {
+      edit(d, CP, /10\.42\.1\.0       10\.42\.1\.0 /g, '10.42.5.0       10.42.5.0 ');
+      edit(d, CP, /10\.42\.1\.0\/24 via 10\.42\.1\.0 /, '10.42.5.0/24 via 10.42.5.0 ', ['ip-route.txt']);
+    },
+    (t) => {
+      const f = find(t, 'route-no-owner');
+      assert.is(f.length, 1, JSON.stringify(t.findings));
+      assert.ok(f[0].message.startsWith(`${CP}: route 10.42.5.0/24 via 10.42.5.0 dev flannel.1 leads to no host`), f[0].message);
+      assert.ok(f[0].evidence[0].text?.startsWith('10.42.5.0'), f[0].evidence[0].text);
+      const r = t.overlay.find((o) => o.host === CP)!.remotes[0];
+      assert.equal([r.subnet, r.host, r.vtep], ['10.42.5.0/24', undefined, undefined]);
+      // ip neigh has no entry for the new gateway either.
+      assert.ok(find(t, 'missing-fdb').some((x) => x.message.includes('10.42.5.0')));
+    },
+  ));
+
+test('duplicate-address: cross-node with the worker eth0 address edited to 10.32.11.62', () =>
+  withVariant(
+    CROSS,
+    (d) => edit(d, WK, /(inet |"local":\s*")10\.32\.7\.224/g, '$110.32.11.62', ['ip-addr.txt', 'ip-addr.json']),
+    (t) => {
+      const f = find(t, 'duplicate-address');
+      assert.is(f.length, 1, JSON.stringify(t.findings));
+      assert.is(f[0].message, `10.32.11.62 is on ${CP} eth0 and ${WK} eth0`);
+    },
+  ));
+
+test('missing-fdb: cross-node with the control plane fdb entry for 10.32.7.224 deleted', () =>
+  withVariant(
+    CROSS,
+    (d) => edit(d, CP, /^.* dev flannel\.1 dst 10\.32\.7\.224 .*\n/m, '', ['bridge-fdb.txt']),
+    (t) => {
+      const f = find(t, 'missing-fdb');
+      assert.is(f.length, 1, JSON.stringify(t.findings));
+      assert.ok(f[0].message.includes(`${CP}: no bridge fdb entry on flannel.1 for VTEP 10.32.7.224`), f[0].message);
+      // The neighbour entry still names the worker's flannel.1 MAC.
+      const r = t.overlay.find((o) => o.host === CP)!.remotes[0];
+      assert.equal([r.source, r.vtep, r.host], ['neigh', '10.32.7.224', WK]);
+    },
+  ));
+
+test('host-without-dumps: cross-node with every dump of the worker deleted (captures kept)', () =>
+  withVariant(
+    CROSS,
+    (d) => {
+      for (const f of readdirSync(join(d, WK))) if (!/\.(pcap|pcapng|gz)$/.test(f)) unlinkSync(join(d, WK, f));
+    },
+    (t) => {
+      const f = find(t, 'host-without-dumps');
+      assert.is(f.length, 1);
+      assert.ok(f[0].message.startsWith(`${WK}: captures but no dumps`));
+      const w = t.hosts.find((h) => h.name === WK)!;
+      assert.equal(w.interfaces, []);
+      // Its captures are bound by name all the same; the control plane still maps the worker by fdb.
+      assert.ok(t.captures.filter((c) => c.host === WK).every((c) => c.interface === 'eth0' || c.interface === 'cni0' || c.interface === 'flannel.1'));
+      const r = t.overlay.find((o) => o.host === CP)!.remotes[0];
+      assert.equal([r.source, r.vtep], ['fdb', '10.32.7.224']);
+    },
+  ));
+
+test('capture-point-inferred: cross-node with the worker eth0.pcap renamed trace.pcap', () =>
+  withVariant(
+    CROSS,
+    (d) => renameSync(join(d, WK, 'eth0.pcap'), join(d, WK, 'trace.pcap')),
+    (t) => {
+      const b = t.captures.find((c) => c.input.endsWith('/trace.pcap'))!;
+      assert.equal([b.host, b.interface, b.via], [WK, 'eth0', 'content']);
+      const f = find(t, 'capture-point-inferred');
+      assert.is(f.length, 1);
+      assert.ok(f[0].message.includes('outer VXLAN headers'), f[0].message);
+    },
+  ));
+
+test('pod namespace: intra-pod test/ joined to the worker veth; role from its dumps', () =>
+  withVariant(
+    INTRA,
+    () => undefined,
+    (t) => {
+      const pod = t.hosts.find((h) => h.name === 'test')!;
+      assert.equal([pod.role, pod.node], ['pod', WK]);
+      const eth0 = pod.interfaces.find((i) => i.name === 'eth0')!;
+      const [node, veth] = eth0.peer!.split('/');
+      assert.is(node, WK);
+      assert.is(t.hosts.find((h) => h.name === WK)!.interfaces.find((i) => i.name === veth)!.peer, 'test/eth0');
+      assert.ok(pod.listening.some((l) => l.port === 80) && pod.listening.some((l) => l.port === 8080), 'netstat -anp: both listeners');
+    },
+  ));
 
 test.run();
