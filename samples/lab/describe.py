@@ -311,6 +311,8 @@ def main():
         """Hops of an IP packet from pod src to pod dst, and whether it arrives ('ok') or not ('lost')."""
         if src == dst:
             return 'intra-pod', [hop(src, 'lo', 'send'), hop(src, 'lo', 'loopback'), hop(src, 'lo', 'deliver')], 'ok', None
+        if role_of[src] not in ('pod', 'network') and role_of[dst] not in ('pod', 'network'):
+            return 'host', l2_path(src, 'eth0', dst, 'eth0'), 'ok', None
         a, b = node_of[src], node_of[dst]
         if a == b:
             return 'same-node', l2_path(src, 'eth0', dst, 'eth0'), 'ok', None

@@ -336,6 +336,19 @@ do_ping() { # id src-pod dst-ip
 }
 pod_or_ip() { echo "${POD_IP[$1]:-127.0.0.1}"; }
 
+# Node to node over the underlay (what kubelet and the API server keep doing on real nodes): shows
+# that the nodes reach each other while only the overlay's UDP port is blocked, and keeps both
+# eth0 captures busy before and after the pod traffic, as on a real node.
+do_ping_underlay() { # id src-node src-ip dst-node dst-ip
+  local outp rc=0 stats received outcome=lost
+  outp=$(nsx "$2" ping -c 4 -i 0.5 -W 1 "$5" 2>&1) || rc=$?
+  stats=$(printf '%s\n' "$outp" | grep 'packets transmitted' || true)
+  received=$(printf '%s\n' "$stats" | sed -n 's/.* \([0-9]*\) received.*/\1/p')
+  [ "${received:-0}" = 4 ] && outcome=ok
+  log "  $1: ${stats:-ping exit $rc}"
+  flow "$1" icmp "$2" "$4" "$3" "$5" - - 4 "ping -c 4 -i 0.5 $5" "${stats:-ping exit $rc}" "$outcome"
+}
+
 do_curl() { # id src-pod url dst-host dst-ip dport
   local code rc=0 outcome=ok result
   code=$(nsx "$2" curl -4 -s -o /dev/null -w '%{http_code}' --connect-timeout 2 --max-time 4 "$3") || rc=$?
@@ -520,6 +533,7 @@ scenario_blocked_overlay() {
   do_ping "ping pod2->pod1" pod2 10.42.1.39 pod1
   do_curl "http pod2->pod1:80" pod2 http://10.42.1.39:80/ pod1 10.42.1.39 80
   do_udp "udp pod2->pod1:5005" pod2 pod1 10.42.1.39 5005
+  do_ping_underlay "ping $WK->$CP underlay" "$WK" 10.32.7.224 "$CP" 10.32.11.62
   cap_stop
   printf 'dropped\t%s\n' "$(nsx aws-vpc iptables -L FORWARD -v -n -x | awk '$3 == "DROP" {print $1}')" >>"$SC/meta.tsv"
   dump_node "$CP" "$CP"
