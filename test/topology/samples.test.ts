@@ -32,7 +32,7 @@ interface LabInterface {
 interface Lab {
   scenario: string;
   nodes: string[];
-  hosts: { name: string; role: string; node?: string; folder: string | null; interfaces: LabInterface[] }[];
+  hosts: { name: string; role: string; node?: string; folder: string | null; interfaces: LabInterface[]; routes: { dst: string; gateway?: string; dev?: string }[] }[];
   overlay: Record<string, { device: string; vni: number; port: number; local: string; subnet: string; remotes: { subnet: string; vtep: string; gateway: string; host: string }[] }>;
   pods: { name: string; namespace: string; ip: string; host: string }[];
   captures: { file: string; host: string; interface: string }[];
@@ -84,6 +84,14 @@ for (const scenario of scenarios) {
           assert.is(i.vxlan?.local, li.vxlan.local, `${where} local`);
         }
       }
+    }
+    // Routes: ip route, route -n and the pasted session give each route once.
+    for (const lh of dumped) {
+      const h = t.hosts.find((x) => x.name === lh.name)!;
+      const want = lh.routes.map((r) => `${r.dst === 'default' ? '0.0.0.0/0' : r.dst.includes('/') ? r.dst : `${r.dst}/32`} ${r.gateway ?? '-'} ${r.dev ?? '-'}`).sort();
+      const got = h.routes.filter((r) => !r.table).map((r) => `${r.destination} ${r.gateway ?? '-'} ${r.interface ?? '-'}`).sort();
+      if (got.length === 0 && !h.inputs.some((i) => /route|session/.test(i))) continue; // no route dump in its folder
+      assert.equal(got, want, `${lh.name} routes`);
     }
     // Pods: every lab pod, on its node.
     for (const p of lab.pods) {
