@@ -34,7 +34,9 @@ export function diagnose(flows: DiagnosedFlow[], topo: Topology, captures: Captu
       const from = l.path[l.v.lastSeen!];
       const to = l.path[l.v.missingAt!];
       const encap = l.path.find((s) => s.action === 'encap');
-      const overlay = !!encap && from.host !== to.host && from.action === 'underlay' && to.action === 'underlay';
+      // Inside the tunnel: from the encapsulation (or the sender's NIC) to the receiver's NIC or
+      // its decapsulation.
+      const overlay = !!encap && (from.action === 'encap' || from.action === 'underlay') && (to.action === 'underlay' || to.action === 'decap');
       const port = l.journey.tunnel?.port ?? Number(/:(\d+)/.exec(encap?.detail ?? '')?.[1] ?? NaN);
       const key = `${overlay}|${from.host}|${from.interface}|${to.host}|${to.interface}`;
       const g = groups.get(key) ?? { from, to, overlay, port: Number.isNaN(port) ? undefined : port, flows: new Set(), ev: [], count: 0, missing: captures[l.v.missingCapture!]?.input ?? '?' };
@@ -49,13 +51,25 @@ export function diagnose(flows: DiagnosedFlow[], topo: Topology, captures: Captu
     if (g.overlay) {
       const fromAddr = underlayAddress(topo, g.from.host);
       const toAddr = underlayAddress(topo, g.to.host);
+      const port = `UDP ${g.port ?? '?'}`;
+      const from = `${g.from.host}${fromAddr ? ` (${fromAddr})` : ''}`;
+      const to = `${g.to.host}${toAddr ? ` (${toAddr})` : ''}`;
+      let what: string;
+      let cause: string;
+      if (g.from.host !== g.to.host) {
+        what = `left ${from} on ${g.from.interface} and never arrived on ${to} ${g.to.interface}`;
+        cause = `A firewall or cloud security group between the nodes likely drops ${port}: allow it between them.`;
+      } else if (g.to.action === 'decap') {
+        what = `arrived on ${to} ${g.from.interface} but never reached its ${g.to.interface}`;
+        cause = `${g.to.host} itself drops them: a host firewall (iptables/nftables INPUT) on ${port}, or a VXLAN device listening on another port or VNI.`;
+      } else {
+        what = `were encapsulated by ${from} ${g.from.interface} but never left through ${g.to.interface}`;
+        cause = `${g.from.host} itself drops them: a host firewall (iptables/nftables OUTPUT) on ${port}, or no route to the remote VTEP.`;
+      }
       findings.push({
         severity: 'critical',
         code: 'overlay-blocked',
-        message:
-          `${g.count} encapsulated packet(s) (UDP ${g.port ?? '?'}) left ${g.from.host}${fromAddr ? ` (${fromAddr})` : ''} on ${g.from.interface} ` +
-          `and never arrived on ${g.to.host}${toAddr ? ` (${toAddr})` : ''} ${g.to.interface}, while its capture (${g.missing}) was running. ` +
-          `A firewall or cloud security group between the nodes likely drops UDP ${g.port ?? '?'}: allow it between them. Flows: ${flowsText}.`,
+        message: `${g.count} encapsulated packet(s) (${port}) ${what}, while its capture (${g.missing}) was running. ${cause} Flows: ${flowsText}.`,
         evidence: [...g.ev, { input: g.missing, text: `no matching packet in ${g.missing}` }],
       });
     } else {
