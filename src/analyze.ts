@@ -27,6 +27,7 @@ import { parseDump } from './dumps/index.js';
 import { discoverIncident, type InputFile } from './inputs/discover.js';
 import { archiveDisplayPath, extractArchive, isTarGz, type ExtractedArchive } from './inputs/archive.js';
 import { pcapngInterfaceNamesOf } from './inputs/pcapng-names.js';
+import { COLLECT_LOG_NAME, parseCollectLog, type CollectLog } from './inputs/collect-log.js';
 import { buildTopology, type HostSection } from './topology/build.js';
 import { bindCapture } from './topology/bind.js';
 import { addAddress, addTunnel, newCaptureFacts, type CaptureFacts } from './topology/facts.js';
@@ -202,6 +203,14 @@ export async function analyzeDetailed(paths: string[], opts: AnalyzeOptions): Pr
       done += (await stat(abs(f)).catch(() => undefined))?.size ?? 0;
       opts.progress?.(done, total, stats.packets);
     }
+
+    // capture windows the collector logged (a capture with no packet still proves it ran)
+    captureInputs.forEach((f, i) => {
+      const log = f.host !== undefined ? dumps.logs.get(f.host) : undefined;
+      if (!log || log.captureStart === undefined || log.captureEnd === undefined || baseSec === undefined) return;
+      points[i].windowStart = (log.captureStart - baseSec) * 1e9;
+      points[i].windowEnd = (log.captureEnd + 1 - baseSec) * 1e9;
+    });
 
     // topology again, now with what the captures showed; capture points re-bound
     topology = buildTopology(dumps.sections, facts, { lineText: dumps.lineText });
@@ -399,6 +408,8 @@ interface Dumps {
   lineText: (input: string, line: number) => string | undefined;
   commands: Map<string, string[]>;
   problems: Map<string, string[]>;
+  /** Collector logs by host: when its captures ran. */
+  logs: Map<string, CollectLog>;
 }
 
 async function readDumps(inputs: InputFile[], abs: (f: InputFile) => string, problems: string[]): Promise<Dumps> {
@@ -406,8 +417,16 @@ async function readDumps(inputs: InputFile[], abs: (f: InputFile) => string, pro
   const lines = new Map<string, string[]>();
   const commands = new Map<string, string[]>();
   const perFile = new Map<string, string[]>();
+  const logs = new Map<string, CollectLog>();
   for (const f of inputs) {
     if (f.kind !== 'dump') continue;
+    if (basename(f.path) === COLLECT_LOG_NAME) {
+      // The collector's log: when that host's captures ran, not a command's output.
+      const text = await readFile(abs(f), 'utf8').catch(() => '');
+      if (f.host !== undefined) logs.set(f.host, parseCollectLog(text));
+      commands.set(f.path, ['collect-log']);
+      continue;
+    }
     const mine: string[] = [];
     perFile.set(f.path, mine);
     let bytes: Buffer;
@@ -435,7 +454,7 @@ async function readDumps(inputs: InputFile[], abs: (f: InputFile) => string, pro
     commands.set(f.path, cmds);
     problems.push(...mine);
   }
-  return { sections, lineText: (input, line) => lines.get(input)?.[line - 1], commands, problems: perFile };
+  return { sections, lineText: (input, line) => lines.get(input)?.[line - 1], commands, problems: perFile, logs };
 }
 
 async function sha256(path: string): Promise<string | undefined> {

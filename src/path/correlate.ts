@@ -17,6 +17,9 @@ export interface CapturePointInfo {
   first?: number;
   last?: number;
   packets: number;
+  /** When the capture ran, where a collector log says (ns since base); widens first..last. */
+  windowStart?: number;
+  windowEnd?: number;
   /**
    * Packets this capture missed that another capture of the same point saw while it ran (the
    * capturing tool dropped them): its absences are no evidence of loss.
@@ -80,9 +83,10 @@ export function place(j: Journey, path: Step[], captures: CapturePointInfo[], cl
 export function coveredSteps(path: Step[], captures: CapturePointInfo[], t: number, clocks: Clocks): Map<number, number> {
   const covered = new Map<number, number>();
   captures.forEach((c, ci) => {
-    if (c.first === undefined || c.last === undefined || c.missed) return;
-    const lo = clocks.correct(c.host, c.first) - COVER_SLACK_NS;
-    const hi = clocks.correct(c.host, c.last) + COVER_SLACK_NS;
+    const w = runningWindow(c);
+    if (!w || c.missed) return;
+    const lo = clocks.correct(c.host, w.from) - COVER_SLACK_NS;
+    const hi = clocks.correct(c.host, w.to) + COVER_SLACK_NS;
     if (t < lo || t > hi) return;
     path.forEach((st, i) => {
       if (st.host !== c.host || st.interface === undefined) return;
@@ -94,10 +98,25 @@ export function coveredSteps(path: Step[], captures: CapturePointInfo[], t: numb
   return covered;
 }
 
+/** When capture `c` ran, as far as its packets and a collector log tell; undefined when unknown. */
+export function runningWindow(c: CapturePointInfo): { from: number; to: number } | undefined {
+  const from = min(c.first, c.windowStart);
+  const to = max(c.last, c.windowEnd);
+  return from === undefined || to === undefined ? undefined : { from, to };
+}
+
+function min(a?: number, b?: number): number | undefined {
+  return a === undefined ? b : b === undefined ? a : Math.min(a, b);
+}
+function max(a?: number, b?: number): number | undefined {
+  return a === undefined ? b : b === undefined ? a : Math.max(a, b);
+}
+
 /** Whether capture `c` was running at (corrected) time t. */
 function running(c: CapturePointInfo, t: number, clocks: Clocks): boolean {
-  if (c.first === undefined || c.last === undefined) return false;
-  return t >= clocks.correct(c.host, c.first) && t <= clocks.correct(c.host, c.last);
+  const w = runningWindow(c);
+  if (!w) return false;
+  return t >= clocks.correct(c.host, w.from) && t <= clocks.correct(c.host, w.to);
 }
 
 /**

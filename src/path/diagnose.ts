@@ -4,7 +4,9 @@
  * vxlan-mismatch, capture-gap (plus the topology's own findings).
  */
 import type { Evidence, Finding, Topology } from '../topology/model.js';
-import type { CapturePointInfo, FlowVerdict } from './correlate.js';
+import { runningWindow, type CapturePointInfo, type FlowVerdict } from './correlate.js';
+
+const w0 = (c: CapturePointInfo) => runningWindow(c) !== undefined;
 import type { Flow, Journey } from './flows.js';
 import type { Step } from './types.js';
 
@@ -160,7 +162,8 @@ export function diagnose(flows: DiagnosedFlow[], topo: Topology, captures: Captu
       .filter(({ c }) => df.path.some((s) => s.host === c.host && (s.interface === c.interface || c.interface === 'any')));
     for (const { c, i } of onPath) {
       if (df.flow.seen.has(i)) continue;
-      if (c.first === undefined || c.last === undefined || c.last < df.flow.first - 1e9 || c.first > df.flow.last + 1e9) {
+      const w = runningWindow(c);
+      if (!w || w.to < df.flow.first - 1e9 || w.from > df.flow.last + 1e9) {
         const list = gaps.get(i) ?? [];
         list.push(df.label);
         gaps.set(i, list);
@@ -173,7 +176,7 @@ export function diagnose(flows: DiagnosedFlow[], topo: Topology, captures: Captu
       severity: 'warning',
       code: 'capture-gap',
       message:
-        c.packets === 0
+        c.packets === 0 && !w0(c)
           ? `${c.input} (${c.host ?? '?'} ${c.interface ?? '?'}) holds no packet: that point could not be checked for ${labels.length} flow(s) (${labels.slice(0, 3).join(', ')})`
           : `${c.input} (${c.host ?? '?'} ${c.interface ?? '?'}) did not run while ${labels.length} flow(s) passed (${labels.slice(0, 3).join(', ')}): that point could not be checked`,
       evidence: [{ input: c.input }],
