@@ -77,7 +77,9 @@ export function labUnavailable(): string | undefined {
  * busybox sh when present) for `duration` seconds while pod1 pings pod2, tears the lab down and
  * returns the archives. Undefined (after a visible SKIP line) where namespaces are unavailable.
  */
-export async function collectTwoNodes(options: { duration?: number; what?: string } = {}): Promise<TwoNodeCollection | undefined> {
+export async function collectTwoNodes(
+  options: { duration?: number; what?: string; /** node2's own firewall drops UDP 8472 (INPUT), as firewalld may. */ blockOverlay?: boolean } = {},
+): Promise<TwoNodeCollection | undefined> {
   const why = labUnavailable();
   if (why) {
     console.log(`SKIP ${options.what ?? 'collector e2e'}: ${why}`);
@@ -123,6 +125,11 @@ export async function collectTwoNodes(options: { duration?: number; what?: strin
       sh('ip', '-n', n, 'route', 'add', peer.podCidr, 'via', peer.flannel, 'dev', 'flannel.1', 'onlink');
       sh('ip', '-n', n, 'neigh', 'replace', peer.flannel, 'lladdr', peer.vtepMac, 'dev', 'flannel.1', 'nud', 'permanent');
       inNs(n, 'bridge', 'fdb', 'replace', peer.vtepMac, 'dev', 'flannel.1', 'dst', peer.underlay, 'self', 'permanent');
+    }
+
+    if (options.blockOverlay) {
+      if (!has('iptables')) throw new Error('iptables is not installed: cannot block the overlay');
+      inNs(ns.n2, 'iptables', '-A', 'INPUT', '-p', 'udp', '--dport', '8472', '-j', 'DROP');
     }
 
     const script = join(ROOT, 'bin', 'podpath-collect');
