@@ -4,6 +4,7 @@ import { analyzeCommand, explainCommand } from './analyze.js';
 import { collectCommand } from './collect.js';
 import { dumpsCommand } from './dumps.js';
 import { packets } from './packets.js';
+import { reportCommand } from './report.js';
 import { topologyCommand } from './topology.js';
 
-export const commands: Command[] = [analyzeCommand, explainCommand, packets, dumpsCommand, collectCommand, topologyCommand];
+export const commands: Command[] = [analyzeCommand, explainCommand, reportCommand, packets, dumpsCommand, collectCommand, topologyCommand];

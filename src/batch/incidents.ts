@@ -1,0 +1,92 @@
+/**
+ * The incident list of `podpath report`: folders and .tar.gz archives named or matched by globs
+ * (globs are expanded here too, for quoted patterns and shells that do not), deduplicated,
+ * sorted by absolute path (code-unit order), slugged over the whole list, then sliced for
+ * `--shard I/N`. Every shard computes the same list, so slugs and slices agree across machines.
+ */
+import { stat } from 'node:fs/promises';
+import { isAbsolute, relative, resolve } from 'node:path';
+import { globby, isDynamicPattern } from 'globby';
+import { sniffArchive } from '../inputs/archive.js';
+import { assignSlugs } from './slug.js';
+
+export interface Incident {
+  abs: string;
+  /** As shown: relative to the working folder when under it, else absolute. */
+  path: string;
+  slug: string;
+}
+
+export interface Listing {
+  incidents: Incident[];
+  /** Named things that are not incidents (a README beside the incident folders), one line each. */
+  skipped: string[];
+}
+
+async function exists(p: string): Promise<boolean> {
+  return stat(p).then(
+    () => true,
+    () => false,
+  );
+}
+
+export function shownPath(cwd: string, abs: string): string {
+  const rel = relative(cwd, abs);
+  return rel === '' ? '.' : rel.startsWith('..') || isAbsolute(rel) ? abs : rel;
+}
+
+export async function listIncidents(args: string[], cwd: string): Promise<Listing> {
+  const root = resolve(cwd);
+  const skipped: string[] = [];
+  const named: string[] = [];
+  for (const a of args) {
+    if (isDynamicPattern(a, { cwd: root }) && !(await exists(resolve(root, a)))) {
+      let found: string[] = [];
+      try {
+        found = await globby(a, { cwd: root, absolute: true, onlyFiles: false, followSymbolicLinks: false, dot: false, expandDirectories: false });
+      } catch (e) {
+        skipped.push(`${a}: bad pattern: ${(e as Error).message}`);
+        continue;
+      }
+      if (found.length === 0) skipped.push(`${a}: no file or folder matches this pattern`);
+      named.push(...found.map((f) => resolve(f)));
+    } else named.push(resolve(root, a));
+  }
+  const seen = new Set<string>();
+  const abs: string[] = [];
+  for (const p of named) {
+    if (seen.has(p)) continue;
+    seen.add(p);
+    const st = await stat(p).catch(() => undefined);
+    // Missing or unreadable: still an incident (it fails, and the index says why).
+    if (st && st.isFile() && (await sniffArchive(p)) !== 'tar.gz') {
+      skipped.push(`${shownPath(root, p)}: not an incident folder or .tar.gz archive, skipped`);
+      continue;
+    }
+    if (st && !st.isFile() && !st.isDirectory()) {
+      skipped.push(`${shownPath(root, p)}: not a folder or file, skipped`);
+      continue;
+    }
+    abs.push(p);
+  }
+  abs.sort((a, b) => (a < b ? -1 : a > b ? 1 : 0));
+  const slugs = assignSlugs(abs);
+  return { incidents: abs.map((p, i) => ({ abs: p, path: shownPath(root, p), slug: slugs[i] })), skipped };
+}
+
+/** "I/N" -> { index, count }, 1-based; undefined when malformed. */
+export function parseShard(v: string): { index: number; count: number } | undefined {
+  const m = /^\s*(\d+)\s*\/\s*(\d+)\s*$/.exec(v);
+  if (!m) return undefined;
+  const index = Number(m[1]);
+  const count = Number(m[2]);
+  if (!Number.isSafeInteger(index) || !Number.isSafeInteger(count) || count < 1 || index < 1 || index > count || count > 100000) return undefined;
+  return { index, count };
+}
+
+/** The I-th of N contiguous slices (sizes differ by one at most; the first slices are not larger). */
+export function shardSlice<T>(list: T[], index: number, count: number): T[] {
+  const from = Math.floor(((index - 1) * list.length) / count);
+  const to = Math.floor((index * list.length) / count);
+  return list.slice(from, to);
+}
