@@ -7,9 +7,20 @@
  * Memory stays bounded: a flow keeps counts for all its packets but journeys only for its first
  * MAX_JOURNEYS packets per direction (the rest are counted, and say so).
  */
+import { NET_ARP, TCP_ACK, TCP_SYN, TUNNEL_NAMES, type NetHeader, type Packet } from '../decode/packet.js';
+import { netProto, tcpFlagString } from '../decode/summary.js';
+import { packetBody } from '../report/packet-line.js';
+import { AddressBook } from './observe.js';
 import type { Observation } from './types.js';
 
 export const MAX_JOURNEYS = 2000;
+/**
+ * Journeys kept over all flows. Past it, a flow keeps only its first MIN_JOURNEYS (the rest are
+ * counted as dropped, as past MAX_JOURNEYS): memory stays bounded by the number of flows, not of
+ * packets, whatever the capture size (docs/performance.md).
+ */
+export const MAX_KEPT_JOURNEYS = 100_000;
+export const MIN_JOURNEYS = 8;
 /** Sightings of one packet further apart than this are different packets (retransmissions). */
 const WINDOW_NS = 5e9;
 
@@ -37,6 +48,8 @@ export interface Journey {
   ipLength?: number;
   tunnel?: { type: string; vni?: number; port?: number };
   outer?: { src: string; dst: string; sport?: number; dport?: number };
+  /** The packet identity (only while building: FlowTable.seal() drops it). */
+  identity?: string;
 }
 
 export interface Flow {
@@ -55,8 +68,8 @@ export interface Flow {
   loopback: boolean;
   first: number;
   last: number;
-  /** Per packet identity -> journeys (only while building). */
-  index: Map<string, Journey[]>;
+  /** Hash of a packet identity -> the journey, or journeys oldest first, with that hash (only while building). */
+  index: Map<number, Journey | Bucket>;
   counts: { fwd: number; rev: number };
 }
 
@@ -90,151 +103,475 @@ export function isEcho(proto: string, type?: number): boolean {
   return false;
 }
 
-function role(o: Observation): { role: Journey['role']; pair?: string } {
-  const i = o.inner;
-  if (i.proto === 'icmp' || i.proto === 'icmp6') {
-    const req = i.proto === 'icmp' ? 8 : 128;
-    const rep = i.proto === 'icmp' ? 0 : 129;
-    if (i.icmpType === req) return { role: 'request', pair: `${i.icmpId}/${i.icmpSeq}` };
-    if (i.icmpType === rep) return { role: 'response', pair: `${i.icmpId}/${i.icmpSeq}` };
-    return { role: 'other' };
-  }
-  if (i.proto === 'arp') {
-    if (i.arpOp === 1) return { role: 'request', pair: `${i.src}>${i.dst}` };
-    if (i.arpOp === 2) return { role: 'response', pair: `${i.dst}>${i.src}` };
-    return { role: 'other' };
-  }
-  if (i.proto === 'tcp' && i.tcpFlags !== undefined) {
-    const f = i.tcpFlags;
-    if (f.includes('S') && !f.includes('.')) return { role: 'request', pair: `${(i.tcpSeq ?? 0) + 1}` };
-    if (f.includes('S') && f.includes('.')) return { role: 'response', pair: `${i.tcpAck}` };
-  }
-  return { role: 'other' };
+
+/** Whether a packet (identity, capture point, time) is another sighting of journey `c`. */
+function matches(c: Journey, identity: string, capture: number, iface: string | undefined, t: number): boolean {
+  if (c.identity !== identity) return false;
+  if (Math.abs(c.sightings[0].t - t) > WINDOW_NS) return false;
+  for (const s of c.sightings) if (s.capture === capture && s.iface === iface) return false;
+  return true;
 }
 
-function identity(o: Observation): string {
-  const i = o.inner;
-  return [
-    i.src,
-    i.dst,
-    i.proto,
-    i.ipId ?? '',
-    i.sport ?? '',
-    i.dport ?? '',
-    i.icmpType ?? '',
-    i.icmpId ?? '',
-    i.icmpSeq ?? '',
-    i.tcpSeq ?? '',
-    i.tcpAck ?? '',
-    i.tcpFlags ?? '',
-    i.arpOp ?? '',
-    o.payloadHash ?? '',
-  ].join('|');
+/**
+ * Journeys sharing an identity hash, oldest first. Repeated identical packets (ARP, NDP, mDNS
+ * retransmissions) make long lists; a journey already seen at a capture point never matches
+ * another packet there, so the list remembers how many of its first journeys are so for the
+ * point being read (`done`) and does not scan them again.
+ */
+export class Bucket {
+  readonly js: Journey[];
+  private capture: number;
+  private iface: string | undefined;
+  private done = 0;
+
+  constructor(a: Journey, b: Journey, capture: number, iface: string | undefined) {
+    this.js = [a, b];
+    this.capture = capture;
+    this.iface = iface;
+  }
+
+  /** The latest journey the packet is another sighting of (as the plain backwards scan finds it). */
+  find(identity: string, capture: number, iface: string | undefined, t: number): Journey | undefined {
+    const js = this.js;
+    if (capture !== this.capture || iface !== this.iface) {
+      this.capture = capture;
+      this.iface = iface;
+      this.done = 0;
+    }
+    // Lowest index rejected for a reason that may not hold for the next packet.
+    let temporary = js.length;
+    for (let k = js.length - 1; k >= this.done; k--) {
+      const c = js[k];
+      let here = false;
+      for (const s of c.sightings) {
+        if (s.capture === capture && s.iface === iface) {
+          here = true;
+          break;
+        }
+      }
+      if (here) continue;
+      if (c.identity === identity && Math.abs(c.sightings[0].t - t) <= WINDOW_NS) return c;
+      temporary = k;
+    }
+    this.done = temporary;
+    return undefined;
+  }
+
+  /** Appends a journey first seen at (capture, iface). */
+  push(j: Journey, capture: number, iface: string | undefined): void {
+    if (capture === this.capture && iface === this.iface && this.done === this.js.length) this.done++;
+    this.js.push(j);
+  }
+}
+
+// Protocol codes of the hot path: the IP protocol number, or these for ARP/RARP.
+const PROTO_ARP = 256;
+const PROTO_RARP = 257;
+const PROTO_NONE = 258;
+
+const ROLE_OTHER = 0;
+const ROLE_REQUEST = 1;
+const ROLE_RESPONSE = 2;
+const ROLE_NAMES: readonly Journey['role'][] = ['other', 'request', 'response'];
+
+/** The lookup part of a flow: the conversation as numbers (address ids, ports, protocol). */
+class Slot {
+  next: Slot | undefined = undefined;
+  /** Capture of the last packet and its `seen` entry (packets come in capture runs). */
+  seenCapture = -1;
+  seenEntry: { packets: number; first: number; last: number; points: Set<string> } | undefined = undefined;
+  constructor(
+    readonly flow: Flow,
+    readonly proto: number,
+    readonly echo: number,
+    readonly loId: number,
+    readonly loPort: number,
+    readonly hiId: number,
+    readonly hiPort: number,
+    /** The flow's `src` endpoint (initiator side). */
+    readonly srcId: number,
+    readonly srcPort: number,
+  ) {}
+}
+
+function mix(h: number, v: number): number {
+  h = Math.imul(h ^ v, 0x9e3779b1);
+  return h ^ (h >>> 16);
+}
+
+/**
+ * The fields of the packet being added, as numbers (-1: absent), read once from the Packet. These
+ * are exactly the Observation's fields that grouping and matching use (see observe()).
+ */
+class Fields {
+  proto = 0;
+  srcId = 0;
+  dstId = 0;
+  /** Ports (TCP/UDP only set them; -1 absent). */
+  sport = -1;
+  dport = -1;
+  ipId = -1;
+  icmpType = -1;
+  icmpCode = -1;
+  icmpId = -1;
+  icmpSeq = -1;
+  tcpFlags = -1;
+  tcpSeq = -1;
+  tcpAck = -1;
+  arpOp = -1;
+  payloadHash = 0;
+
+  read(p: Packet, n: NetHeader, book: AddressBook): void {
+    this.srcId = book.id(n, true);
+    this.dstId = book.id(n, false);
+    this.payloadHash = p.payloadHash;
+    this.sport = -1;
+    this.dport = -1;
+    this.ipId = -1;
+    this.icmpType = -1;
+    this.icmpCode = -1;
+    this.icmpId = -1;
+    this.icmpSeq = -1;
+    this.tcpFlags = -1;
+    this.tcpSeq = -1;
+    this.tcpAck = -1;
+    this.arpOp = -1;
+    if (n.kind === NET_ARP) {
+      this.proto = n.proto === 0x8035 ? PROTO_RARP : PROTO_ARP;
+      if (n.arpOp >= 0) this.arpOp = n.arpOp;
+      return;
+    }
+    // IP protocol numbers are 0-255; -1 (none read) gets a code of its own.
+    this.proto = n.proto >= 0 ? n.proto : PROTO_NONE;
+    if (n.ipId >= 0) this.ipId = n.ipId;
+    if (n.sport >= 0) this.sport = n.sport;
+    if (n.dport >= 0) this.dport = n.dport;
+    if (n.icmpType >= 0) {
+      this.icmpType = n.icmpType;
+      this.icmpCode = n.icmpCode;
+      if (n.icmpId >= 0) this.icmpId = n.icmpId;
+      if (n.icmpSeq >= 0) this.icmpSeq = n.icmpSeq;
+    }
+    if (n.tcpHeader) {
+      this.tcpFlags = n.tcpFlags;
+      this.tcpSeq = n.seq;
+      if (n.tcpFlags & TCP_ACK) this.tcpAck = n.ack;
+    }
+  }
+
+  /** ICMP/ICMPv6 echo id when the packet is an echo request/reply (its flow is per id), else -1. */
+  echo(): number {
+    if (this.icmpId < 0) return -1;
+    if (this.proto === 1) return this.icmpType === 8 || this.icmpType === 0 ? this.icmpId : -1;
+    if (this.proto === 58) return this.icmpType === 128 || this.icmpType === 129 ? this.icmpId : -1;
+    return -1;
+  }
+
+  role(): number {
+    if (this.proto === 1 || this.proto === 58) {
+      const v4 = this.proto === 1;
+      if (this.icmpType === (v4 ? 8 : 128)) return ROLE_REQUEST;
+      if (this.icmpType === (v4 ? 0 : 129)) return ROLE_RESPONSE;
+      return ROLE_OTHER;
+    }
+    if (this.proto === PROTO_ARP) {
+      if (this.arpOp === 1) return ROLE_REQUEST;
+      if (this.arpOp === 2) return ROLE_RESPONSE;
+      return ROLE_OTHER;
+    }
+    if (this.proto === 6 && this.tcpFlags >= 0 && this.tcpFlags & TCP_SYN) {
+      return this.tcpFlags & TCP_ACK ? ROLE_RESPONSE : ROLE_REQUEST;
+    }
+    return ROLE_OTHER;
+  }
+
+  /** The request/response pairing key of role() (as text). */
+  pair(role: number, book: AddressBook): string | undefined {
+    if (role === ROLE_OTHER) return undefined;
+    if (this.proto === 1 || this.proto === 58) return `${opt(this.icmpId)}/${opt(this.icmpSeq)}`;
+    if (this.proto === PROTO_ARP) {
+      const src = book.text[this.srcId];
+      const dst = book.text[this.dstId];
+      return role === ROLE_REQUEST ? `${src}>${dst}` : `${dst}>${src}`;
+    }
+    return role === ROLE_REQUEST ? `${this.tcpSeq + 1}` : `${opt(this.tcpAck)}`;
+  }
+
+  identityHash(): number {
+    let h = mix(0x3c6ef372, this.srcId);
+    h = mix(h, this.dstId);
+    h = mix(h, this.proto);
+    h = mix(h, this.ipId);
+    h = mix(h, this.sport);
+    h = mix(h, this.dport);
+    h = mix(h, this.icmpType);
+    h = mix(h, this.icmpId);
+    h = mix(h, this.icmpSeq);
+    h = mix(h, this.tcpSeq);
+    h = mix(h, this.tcpAck);
+    h = mix(h, this.tcpFlags);
+    h = mix(h, this.arpOp);
+    return mix(h, this.payloadHash);
+  }
+
+  /** The identity as text: equal texts, same packet (as seen at another capture point). */
+  identity(book: AddressBook, proto: string): string {
+    return (
+      book.text[this.srcId] + '|' + book.text[this.dstId] + '|' + proto + '|' + blank(this.ipId) + '|' + blank(this.sport) + '|' +
+      blank(this.dport) + '|' + blank(this.icmpType) + '|' + blank(this.icmpId) + '|' + blank(this.icmpSeq) + '|' +
+      blank(this.tcpSeq) + '|' + blank(this.tcpAck) + '|' + (this.tcpFlags >= 0 ? tcpFlagString(this.tcpFlags) : '') + '|' +
+      blank(this.arpOp) + '|' + this.payloadHash
+    );
+  }
+}
+
+/**
+ * A string built by concatenation is a tree of pieces (a V8 cons string) until something flattens
+ * it; one kept for long is flattened now (converting it to a number does), or its pieces stay.
+ */
+let flatSink = 0;
+function flat(s: string): string {
+  flatSink ^= (s as unknown as number) | 0;
+  return s;
+}
+
+function blank(v: number): string {
+  return v >= 0 ? '' + v : '';
+}
+function opt(v: number): string {
+  return v >= 0 ? '' + v : 'undefined';
 }
 
 export class FlowTable {
   readonly flows = new Map<string, Flow>();
+  /** Address ids and texts (shared with the analyzer's capture facts). */
+  readonly book = new AddressBook();
+  /** Journeys kept so far, over all flows. */
+  kept = 0;
+  private readonly slots = new Map<number, Slot>();
+  private readonly f = new Fields();
+  private readonly protoNames: string[] = [];
+  // Tunnel and outer-header objects are shared by every journey with the same values (never mutated).
+  private readonly tunnelObjects = new Map<number, NonNullable<Journey['tunnel']>>();
+  private readonly outerObjects = new Map<number, Map<number, NonNullable<Observation['outer']>>>();
 
-  add(o: Observation, iface: string | undefined, loopbackCapture: boolean): Flow {
-    const { key, a, b } = conversationKey(o);
-    let flow = this.flows.get(key);
-    const r = role(o);
-    if (!flow) {
-      // The initiator: the sender of a request if this is a response seen first, else this sender.
-      const swap = r.role === 'response';
-      const i = o.inner;
-      const s = { ip: i.src, port: i.sport };
-      const d = { ip: i.dst, port: i.dport };
-      flow = {
-        key,
-        protocol: protocolName(o),
-        src: swap ? d : s,
-        dst: swap ? s : d,
-        packets: { fwd: 0, rev: 0 },
-        journeys: [],
-        dropped: 0,
-        seen: new Map(),
-        loopback: false,
-        first: o.t,
-        last: o.t,
-        index: new Map(),
-        counts: { fwd: 0, rev: 0 },
-      };
-      this.flows.set(key, flow);
+  private protoName(code: number, n: NetHeader): string {
+    return (this.protoNames[code] ??= netProto(n));
+  }
+
+  /**
+   * Adds one decoded packet (its innermost network header is `p.inner`, which must exist) seen
+   * at capture `capture` at time `t`. Same grouping and matching as adding observe(p)'s
+   * Observation used to be; strings are built only for a new flow or a journey kept as evidence.
+   */
+  addPacket(p: Packet, capture: number, t: number, iface: string | undefined, loopbackCapture: boolean): Flow {
+    const n = p.inner!;
+    const f = this.f;
+    const book = this.book;
+    f.read(p, n, book);
+    const echo = f.echo();
+    // TCP/UDP endpoints have ports; others are addresses only.
+    const ports = n.kind !== NET_ARP && (f.proto === 6 || f.proto === 17);
+    const sp = ports ? f.sport : -1;
+    const dp = ports ? f.dport : -1;
+    const srcFirst = f.srcId < f.dstId || (f.srcId === f.dstId && sp <= dp);
+    const loId = srcFirst ? f.srcId : f.dstId;
+    const loPort = srcFirst ? sp : dp;
+    const hiId = srcFirst ? f.dstId : f.srcId;
+    const hiPort = srcFirst ? dp : sp;
+    let h = mix(f.proto, echo);
+    h = mix(h, loId);
+    h = mix(h, loPort);
+    h = mix(h, hiId);
+    h = mix(mix(h, hiPort), 0x7f4a7c15);
+    const head = this.slots.get(h);
+    let slot = head;
+    while (
+      slot !== undefined &&
+      !(slot.proto === f.proto && slot.echo === echo && slot.loId === loId && slot.loPort === loPort && slot.hiId === hiId && slot.hiPort === hiPort)
+    ) {
+      slot = slot.next;
     }
+    const role = f.role();
+    if (slot === undefined) {
+      slot = this.newFlow(n, t, echo, sp, dp, role, loId, loPort, hiId, hiPort);
+      slot.next = head;
+      this.slots.set(h, slot);
+    }
+    const flow = slot.flow;
     if (loopbackCapture) flow.loopback = true;
-    if (o.tunnel && !flow.tunnel) flow.tunnel = o.tunnel;
-    flow.first = Math.min(flow.first, o.t);
-    flow.last = Math.max(flow.last, o.t);
-    const fromSrc = endpointKey(flow.src.ip, flow.src.port) === a && (a !== b || o.inner.src === flow.src.ip);
-    const dir: Dir = fromSrc ? 'fwd' : 'rev';
-    let seen = flow.seen.get(o.capture);
-    if (!seen) {
-      seen = { packets: 0, first: o.t, last: o.t, points: new Set() };
-      flow.seen.set(o.capture, seen);
+    let tunnel: Journey['tunnel'];
+    let outer: Journey['outer'];
+    if (p.tunnelCount > 0 && !flow.tunnel) {
+      tunnel = this.tunnelOf(p);
+      outer = this.outerOf(p);
+      flow.tunnel = tunnel;
     }
+    if (t < flow.first) flow.first = t;
+    if (t > flow.last) flow.last = t;
+    const dir: Dir = f.srcId === slot.srcId && sp === slot.srcPort ? 'fwd' : 'rev';
+    let seen = slot.seenCapture === capture ? slot.seenEntry : flow.seen.get(capture);
+    if (!seen) {
+      seen = { packets: 0, first: t, last: t, points: new Set() };
+      flow.seen.set(capture, seen);
+    }
+    slot.seenCapture = capture;
+    slot.seenEntry = seen;
     seen.packets++;
-    seen.first = Math.min(seen.first, o.t);
-    seen.last = Math.max(seen.last, o.t);
+    if (t < seen.first) seen.first = t;
+    if (t > seen.last) seen.last = t;
     if (iface !== undefined) seen.points.add(iface);
 
     // Join the journey of the same packet seen elsewhere, or start one.
-    const id = identity(o);
-    const candidates = flow.index.get(id);
-    let j: Journey | undefined;
-    if (candidates) {
-      for (let k = candidates.length - 1; k >= 0; k--) {
-        const c = candidates[k];
-        const near = Math.abs(c.sightings[0].t - o.t) <= WINDOW_NS;
-        if (near && !c.sightings.some((s) => s.capture === o.capture && s.iface === iface)) {
-          j = c;
-          break;
+    const idHash = f.identityHash();
+    const entry = flow.index.get(idHash);
+    let identity: string | undefined;
+    let bucket: Bucket | undefined;
+    if (entry !== undefined) {
+      identity = f.identity(book, this.protoName(f.proto, n));
+      // The latest journey with this identity, near in time, not yet seen at this point.
+      let c: Journey | undefined;
+      if (entry instanceof Bucket) {
+        bucket = entry;
+        c = bucket.find(identity, capture, iface, t);
+      } else if (matches(entry, identity, capture, iface, t)) {
+        c = entry;
+      }
+      if (c !== undefined) {
+        c.sightings.push({ capture, iface, packet: p.index, t });
+        if (p.tunnelCount > 0 && !c.tunnel) {
+          c.tunnel = tunnel ?? this.tunnelOf(p);
+          c.outer = tunnel ? outer : this.outerOf(p);
         }
+        return flow;
       }
-    }
-    const sighting: Sighting = { capture: o.capture, iface, packet: o.packet, t: o.t };
-    if (j) {
-      j.sightings.push(sighting);
-      if (o.tunnel && !j.tunnel) {
-        j.tunnel = o.tunnel;
-        j.outer = o.outer;
-      }
-      return flow;
     }
     flow.counts[dir]++;
     flow.packets[dir]++;
-    if (flow.journeys.length >= MAX_JOURNEYS * 2) {
+    const have = flow.journeys.length;
+    if (have >= MAX_JOURNEYS * 2 || (this.kept >= MAX_KEPT_JOURNEYS && have >= MIN_JOURNEYS)) {
       flow.dropped++;
       return flow;
     }
-    j = {
+    if (p.tunnelCount > 0 && tunnel === undefined) {
+      tunnel = this.tunnelOf(p);
+      outer = this.outerOf(p);
+    } else if (tunnel === undefined) {
+      outer = this.outerOf(p);
+    }
+    const j: Journey = {
       dir,
-      role: r.role,
-      pair: r.pair,
-      sightings: [sighting],
-      summary: o.summary,
-      wireLength: o.wireLength,
-      df: o.inner.df,
-      fragment: o.inner.fragment,
-      ipLength: o.inner.ipLength,
-      tunnel: o.tunnel,
-      outer: o.outer,
+      role: ROLE_NAMES[role],
+      pair: f.pair(role, book),
+      sightings: [{ capture, iface, packet: p.index, t }],
+      summary: flat(packetBody(p)),
+      wireLength: p.wireLength,
+      df: n.kind !== NET_ARP && n.dontFragment ? true : undefined,
+      fragment: n.kind !== NET_ARP && (n.moreFragments || n.fragOffset > 0) ? true : undefined,
+      ipLength: n.kind !== NET_ARP && n.length > 0 ? n.length : undefined,
+      tunnel,
+      outer,
+      identity: flat(identity ?? f.identity(book, this.protoName(f.proto, n))),
     };
+    this.kept++;
     flow.journeys.push(j);
-    if (candidates) candidates.push(j);
-    else flow.index.set(id, [j]);
+    if (bucket !== undefined) bucket.push(j, capture, iface);
+    else if (entry !== undefined) flow.index.set(idHash, new Bucket(entry as Journey, j, capture, iface));
+    else flow.index.set(idHash, j);
     return flow;
+  }
+
+  private newFlow(
+    n: NetHeader,
+    t: number,
+    echo: number,
+    sp: number,
+    dp: number,
+    role: number,
+    loId: number,
+    loPort: number,
+    hiId: number,
+    hiPort: number,
+  ): Slot {
+    const f = this.f;
+    const book = this.book;
+    const proto = this.protoName(f.proto, n);
+    const srcText = book.text[f.srcId];
+    const dstText = book.text[f.dstId];
+    const a = endpointKey(srcText, sp >= 0 ? sp : undefined);
+    const b = endpointKey(dstText, dp >= 0 ? dp : undefined);
+    const [x, y] = a < b ? [a, b] : [b, a];
+    const key = `${echo >= 0 ? `${proto}-echo-${echo}` : proto}|${x}|${y}`;
+    // The initiator: the sender of a request if this is a response seen first, else this sender.
+    const swap = role === ROLE_RESPONSE;
+    const s = { ip: srcText, port: f.sport >= 0 ? f.sport : undefined };
+    const d = { ip: dstText, port: f.dport >= 0 ? f.dport : undefined };
+    const flow: Flow = {
+      key,
+      protocol: proto,
+      src: swap ? d : s,
+      dst: swap ? s : d,
+      packets: { fwd: 0, rev: 0 },
+      journeys: [],
+      dropped: 0,
+      seen: new Map(),
+      loopback: false,
+      first: t,
+      last: t,
+      index: new Map(),
+      counts: { fwd: 0, rev: 0 },
+    };
+    // Two conversations with one key text would be one flow in a string-keyed table: share it.
+    const old = this.flows.get(key);
+    const use = old ?? flow;
+    if (!old) this.flows.set(key, flow);
+    return new Slot(use, f.proto, echo, loId, loPort, hiId, hiPort, swap ? f.dstId : f.srcId, swap ? dp : sp);
+  }
+
+  private tunnelOf(p: Packet): NonNullable<Journey['tunnel']> {
+    const tun = p.tunnels[0];
+    const k = (tun.type * 0x1000001 + (tun.vni + 1)) * 0x10001 + (tun.port + 1);
+    let o = this.tunnelObjects.get(k);
+    if (o === undefined) {
+      o = { type: TUNNEL_NAMES[tun.type] };
+      if (tun.vni >= 0) o.vni = tun.vni;
+      if (tun.port >= 0) o.port = tun.port;
+      this.tunnelObjects.set(k, o);
+    }
+    return o;
+  }
+
+  /** The outermost network header of an encapsulated packet, as Observation.outer. */
+  private outerOf(p: Packet): Observation['outer'] {
+    if (p.netCount < 2) return undefined;
+    const n = p.nets[0];
+    const book = this.book;
+    const s = book.id(n, true);
+    const d = book.id(n, false);
+    const code = n.kind === NET_ARP ? (n.proto === 0x8035 ? PROTO_RARP : PROTO_ARP) : n.proto >= 0 ? n.proto : PROTO_NONE;
+    const k1 = s * 0x100000000 + d; // exact while s < 2^21 addresses
+    const k2 = ((n.sport + 1) * 0x10001 + (n.dport + 1)) * 512 + code;
+    let m = this.outerObjects.get(k1);
+    if (m === undefined && s < 0x200000) this.outerObjects.set(k1, (m = new Map()));
+    let o = m?.get(k2);
+    if (o === undefined) {
+      o = { src: book.text[s], dst: book.text[d], proto: netProto(n) };
+      if (n.sport >= 0) o.sport = n.sport;
+      if (n.dport >= 0) o.dport = n.dport;
+      m?.set(k2, o);
+    }
+    return o;
   }
 
   /** Frees the per-packet identity index once every capture is read. */
   seal(): Flow[] {
-    for (const f of this.flows.values()) f.index.clear();
+    for (const f of this.flows.values()) {
+      f.index.clear();
+      for (const j of f.journeys) j.identity = undefined;
+    }
+    this.slots.clear();
+    this.tunnelObjects.clear();
+    this.outerObjects.clear();
     return [...this.flows.values()].sort((x, y) => x.first - y.first || (x.key < y.key ? -1 : 1));
   }
-}
-
-function protocolName(o: Observation): string {
-  const p = o.inner.proto;
-  if ((p === 'icmp' || p === 'icmp6') && isEcho(p, o.inner.icmpType)) return p;
-  return p;
 }
