@@ -37,7 +37,7 @@ import { isoTime } from './decode/summary.js';
 import { NET_ARP, TUN_GENEVE, TUN_VXLAN, type Packet, type Tunnel } from './decode/packet.js';
 import { FlowTable, type Flow } from './path/flows.js';
 import { explainPath, pathSummary, podByIp, type PathHints } from './path/explain.js';
-import { estimateClocks, findLossyCaptures, flowVerdict, hopLatencies, median, type CapturePointInfo, type FlowVerdict, pointId } from './path/correlate.js';
+import { estimateClocks, findLossyCaptures, flowVerdict, hopLatencies, median, type CapturePointInfo, type FlowVerdict, pointId, stepIndexOf } from './path/correlate.js';
 import { diagnose, type DiagnosedFlow } from './path/diagnose.js';
 import type { Endpoint, FlowKind, FlowReport, InputReport, Report, SeenAt, Stats, Step } from './path/types.js';
 
@@ -64,6 +64,18 @@ export interface Analysis {
   report: Report;
   /** The flow (id) a packet belongs to: input as shown in the report, 1-based packet number. */
   flowOfPacket(input: string, packet: number): string | undefined;
+  /**
+   * Where a packet sits: its flow, the path it follows (the flow's path, or its return path for a
+   * response) and the index of the step at which this capture saw it (-1: at no step of it).
+   * `file` is the capture's path (resolved against cwd). Only packets kept as journeys are known.
+   */
+  placeOf(file: string, packet: number): PacketPlace | undefined;
+}
+
+export interface PacketPlace {
+  flow: string;
+  path: Step[];
+  step: number;
 }
 
 export async function analyzeDetailed(paths: string[], opts: AnalyzeOptions): Promise<Analysis> {
@@ -331,7 +343,27 @@ export async function analyzeDetailed(paths: string[], opts: AnalyzeOptions): Pr
       if (ci < 0) return undefined;
       return diagnosed.find((d) => d.flow.journeys.some((j) => j.sightings.some((s) => s.capture === ci && s.packet === packet)))?.id;
     };
-    return { report, flowOfPacket };
+    let places: Map<number, Map<number, PacketPlace>> | undefined;
+    const placeOf = (file: string, packet: number): PacketPlace | undefined => {
+      if (!places) {
+        places = new Map();
+        for (const d of diagnosed) {
+          const flowReport = reports.find((r) => r.id === d.id)!;
+          for (const j of d.flow.journeys) {
+            const path = j.dir === 'fwd' ? flowReport.path : (flowReport.returnPath ?? []);
+            for (const sg of j.sightings) {
+              const c = points[sg.capture];
+              const m = places.get(sg.capture) ?? new Map<number, PacketPlace>();
+              m.set(sg.packet, { flow: d.id, path, step: stepIndexOf(path, pointId(c.host, sg.iface ?? c.interface)) });
+              places.set(sg.capture, m);
+            }
+          }
+        }
+      }
+      const ci = captureInputs.findIndex((f) => abs(f) === resolve(opts.cwd, file));
+      return ci < 0 ? undefined : places.get(ci)?.get(packet);
+    };
+    return { report, flowOfPacket, placeOf };
   } finally {
     for (const a of archives) await a.cleanup();
   }

@@ -20,6 +20,8 @@ import { isPcapMagic, PCAP_MAGIC_NS } from '../capture/pcap.js';
 import { Decoder } from '../decode/decoder.js';
 import { summarize } from '../decode/summary.js';
 import { packetLine } from '../report/packet-line.js';
+import { analyzeDetailed } from '../analyze.js';
+import { pathSummary } from '../path/explain.js';
 
 /** Output is handed to io.out() in strings of about this many characters. */
 const BATCH = 1 << 16;
@@ -140,7 +142,12 @@ export const packets: Command = {
       .option('vxlan-port', { type: 'number', array: true, describe: 'also decode this UDP port as VXLAN (4789 and 8472 always are); repeatable' })
       .option('geneve-port', { type: 'number', array: true, describe: 'also decode this UDP port as Geneve (6081 always is); repeatable' })
       .option('limit', { type: 'number', describe: 'stop after this many packets (over all inputs)' })
-      .option('stats', { type: 'boolean', default: false, describe: 'print per-input packet accounting on standard error' }) as unknown as Argv,
+      .option('stats', { type: 'boolean', default: false, describe: 'print per-input packet accounting on standard error' })
+      .option('paths', {
+        type: 'boolean',
+        default: false,
+        describe: 'analyze the incident first (dumps included) and add each packet\'s flow, path and the step it was seen at',
+      }) as unknown as Argv,
   run: (argv, io) => runPackets(argv, io),
 };
 
@@ -151,6 +158,10 @@ export async function runPackets(argv: Record<string, unknown>, io: Io): Promise
   const problem = (p: InputProblem) => io.err(formatProblem(p));
   const inputs = await expandInputs(args, io.cwd, problem);
   const decoder = new Decoder({ vxlanPorts: opts.vxlanPorts, genevePorts: opts.genevePorts });
+  // --paths: the analysis of the whole incident tells each packet's flow and step.
+  const analysis = argv.paths
+    ? await analyzeDetailed(args.filter((a) => a !== '-'), { cwd: io.cwd, hash: false, vxlanPorts: opts.vxlanPorts, genevePorts: opts.genevePorts })
+    : undefined;
   const all: PacketStats[] = [];
   let readCount = 0;
   let total = 0;
@@ -259,7 +270,20 @@ export async function runPackets(argv: Record<string, unknown>, io: Io): Promise
               io.err(formatProblem({ input: input.name, severity: 'warning', message: p.problems.join('; '), packet: f.index, offset: f.offset }));
             } else hiddenProblems++;
           }
-          out += text ? packetLine(p) + '\n' : JSON.stringify(summarize(p)) + '\n';
+          if (analysis) {
+            const at = input.path === '-' ? undefined : analysis.placeOf(resolve(io.cwd, input.path), f.index);
+            if (text) out += packetLine(p) + (at ? `  {${at.flow} ${pathSummary(at.path, undefined, at.step)}}` : '') + '\n';
+            else {
+              const rec: Record<string, unknown> = summarize(p) as unknown as Record<string, unknown>;
+              if (at) {
+                rec.flow = at.flow;
+                const st = at.path[at.step];
+                rec.step = st ? { index: at.step, action: st.action, host: st.host, interface: st.interface } : null;
+                rec.path = pathSummary(at.path);
+              }
+              out += JSON.stringify(rec) + '\n';
+            }
+          } else out += text ? packetLine(p) + '\n' : JSON.stringify(summarize(p)) + '\n';
           if (out.length >= BATCH) flush();
         },
         problem(x: InputProblem) {

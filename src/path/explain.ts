@@ -298,10 +298,11 @@ function finishAtPod(steps: Step[], dstAt: Attachment, q: PathQuery, what: strin
 }
 
 /** One line: pod2 -> cni0 -> flannel.1 [vxlan 1] -> eth0 => eth0 -> flannel.1 -> cni0 -> pod1 */
-export function pathSummary(steps: Step[], vni?: number): string {
+export function pathSummary(steps: Step[], vni?: number, at?: number): string {
   const parts: string[] = [];
   let prevHost: string | undefined;
-  for (const s of steps) {
+  for (let i = 0; i < steps.length; i++) {
+    const s = steps[i];
     let label: string;
     if (s.action === 'send' || s.action === 'deliver') {
       label = s.action === 'deliver' && s.interface && s.interface !== 'eth0' && s.interface !== 'lo' ? `${s.host}:${s.interface}` : s.host;
@@ -312,7 +313,9 @@ export function pathSummary(steps: Step[], vni?: number): string {
     else label = s.interface ?? '?';
     if (s.action === 'encap') label += ` [${/GENEVE/.test(s.detail) ? 'geneve' : 'vxlan'} ${vni ?? /VNI (\d+)/.exec(s.detail)?.[1] ?? '?'}]`;
     const sep = parts.length === 0 ? '' : s.action === 'underlay' && prevHost !== undefined && prevHost !== s.host ? ' => ' : ' -> ';
-    if (parts.length && parts[parts.length - 1] === label && sep === ' -> ') continue;
+    // The step a sighting is at is marked: pod2 -> vethX -> [cni0] -> flannel.1 ...
+    if (i === at) label = `[${label}]`;
+    if (parts.length && parts[parts.length - 1].replace(/^ (->|=>) /, '') === label && sep === ' -> ') continue;
     parts.push(sep + label);
     prevHost = s.host;
   }
