@@ -230,7 +230,9 @@ export function explainPath(topo: Topology, q: PathQuery, hints: PathHints = {})
         host: current.name,
         interface: dev,
         action: 'encap',
-        detail: `${dev} ${type.toUpperCase()} VNI ${ov?.vni ?? '?'}: outer ${local} -> ${remote.vtep}:${ov?.port ?? '?'} (VTEP from ${remote.source})`,
+        detail:
+          `${dev} ${type.toUpperCase()} VNI ${ov?.vni ?? '?'}: outer ${local} -> ${remote.vtep}:${ov?.port ?? '?'} (VTEP from ${remote.source})` +
+          (type === 'vxlan' && ov?.port === 8472 ? `; tcpdump before 4.99.6 prints UDP 8472 as "OTV ... instance ${ov?.vni ?? '?'}"` : ''),
         evidence: remote.evidence,
       });
       const under = lookupRoute(current, remote.vtep);

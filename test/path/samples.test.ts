@@ -139,6 +139,7 @@ if (scenarios.includes('cross-node')) {
     const story = renderExplain(report, [ping.id], { columns: 200 });
     assert.match(story, /flannel\.1 VXLAN VNI 1: outer 10\.32\.11\.62 -> 10\.32\.7\.224:8472/);
     assert.match(story, /route 10\.42\.1\.0\/24 via 10\.42\.1\.0 dev flannel\.1/);
+    assert.match(story, /OTV \.\.\. instance 1/);
     assert.match(ping.summary, /flannel\.1 \[vxlan 1\] -> eth0 => eth0 -> flannel\.1/);
   });
 }
