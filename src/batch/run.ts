@@ -96,11 +96,12 @@ export async function runBatch(args: string[], io: Io, opts: BatchOptions): Prom
   progress.end();
   if (opts.shard) {
     await writeManifest(out, opts.shard.index, opts.shard.count, incidents.length, entries);
-    // An empty slice is not a failure: the other shards have the incidents.
-    if (entries.length === 0) return EXIT.OK;
-  } else {
-    await writeIndex(out, entries, opts);
+    // A shard's slice may be empty or all failed: its manifest says so and the merge judges
+    // the batch (a failing pod would only be retried to the same result).
+    const code = exitCode(entries, opts.failOn);
+    return code === EXIT.NO_INPUT ? EXIT.OK : code;
   }
+  await writeIndex(out, entries, opts);
   const code = exitCode(entries, opts.failOn);
   if (code === EXIT.NO_INPUT) io.err('podpath: no incident could be analyzed');
   return code;
