@@ -19,7 +19,7 @@ export const MAX_JOURNEYS = 2000;
  * counted as dropped, as past MAX_JOURNEYS): memory stays bounded by the number of flows, not of
  * packets, whatever the capture size (docs/performance.md).
  */
-export const MAX_KEPT_JOURNEYS = 100_000;
+export const MAX_KEPT_JOURNEYS = 50_000;
 export const MIN_JOURNEYS = 8;
 /** Sightings of one packet further apart than this are different packets (retransmissions). */
 const WINDOW_NS = 5e9;
