@@ -6,6 +6,7 @@
 import { lstat } from 'node:fs/promises';
 import { resolve } from 'node:path';
 import { EXIT, UserError, type Io } from '../io.js';
+import { terminalText } from '../report/escape.js';
 import type { Severity } from '../topology/model.js';
 import { renderIndexHtml, renderIndexMarkdown, type IndexOptions } from './index-render.js';
 import { listIncidents, shardSlice } from './incidents.js';
@@ -62,13 +63,14 @@ async function writeIndex(out: string, entries: IncidentEntry[], opts: Pick<Batc
   await writeFileIn(out, 'index.html', renderIndexHtml(entries, o));
 }
 
+/** Names come from the file system: no escape sequence of theirs reaches the terminal. */
 function failureLine(e: IncidentEntry): string {
-  return `podpath: ${e.path}: failed: ${e.error ?? 'unknown error'}`;
+  return `podpath: ${terminalText(e.path)}: failed: ${terminalText(e.error ?? 'unknown error')}`;
 }
 
 export async function runBatch(args: string[], io: Io, opts: BatchOptions): Promise<number> {
   const { incidents, skipped } = await listIncidents(args, io.cwd);
-  if (!opts.quiet) for (const s of skipped) io.err(`podpath: ${s}`);
+  if (!opts.quiet) for (const s of skipped) io.err(`podpath: ${terminalText(s)}`);
   if (incidents.length === 0) {
     io.err('podpath: no incident folder or archive to analyze');
     return EXIT.NO_INPUT;

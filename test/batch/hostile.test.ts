@@ -89,6 +89,16 @@ test('hostile folder names: escaped in the index, nothing written outside --out'
   assert.is(rows.length, 2 + 7);
 });
 
+test('stderr lines carry no escape sequence from a name', async () => {
+  const root = tempDir();
+  mkdirSync(join(root, 'bad\u001b[2J\u001b]0;title\u0007name'));
+  const m = io(root);
+  assert.is(await runReport({ incidents: ['bad*'], out: 'out' }, m), 3);
+  const err = m.stderr.join('\n');
+  assert.match(err, /: failed: /);
+  assert.not.match(err, /\u001b|\u0007/);
+});
+
 test('a symlink planted at an incident folder of --out is refused, not followed', async () => {
   const root = tempDir();
   await copyScenario('intra-pod', root, 'inc');

@@ -1,12 +1,13 @@
 /** `podpath report`: every sample incident, the index, determinism, progress, exit codes. */
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
-import { existsSync, mkdirSync, writeFileSync } from 'node:fs';
+import { spawnSync } from 'node:child_process';
+import { existsSync, mkdirSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { EXIT, UserError } from '../../src/io.js';
 import { runReport } from '../../src/commands/report.js';
 import { SHARD_SCHEMA } from '../../src/batch/types.js';
-import { io, read, sampleIncidents, SCENARIOS, tempDir, tree } from './fixture.js';
+import { copyScenario, io, read, sampleIncidents, SCENARIOS, tempDir, tree } from './fixture.js';
 
 let root = '';
 
@@ -65,7 +66,7 @@ test('deterministic: two runs (and any --jobs) give byte-identical reports and i
   assert.is(await runReport({ incidents: ['incidents/same-node', 'incidents/blocked-overlay', 'incidents/intra-pod', 'incidents/cross-node'], out: 'det-b', jobs: 1 }, b), 0);
   const ta = tree(join(root, 'det-a'));
   const tb = tree(join(root, 'det-b'));
-  assert.equal([...ta.keys()], [...tb.keys()]);
+  assert.equal([...ta.keys()], [...tb.keys()], [...a.stderr, ...b.stderr].join('\n'));
   assert.is(ta.size, 2 + 3 * SCENARIOS.length);
   for (const [k, v] of ta) assert.ok(v.equals(tb.get(k)!), `${k} differs`);
   assert.not.match(ta.get('index.html')!.toString(), /generated at/);
@@ -107,6 +108,23 @@ test('non-incidents among the names are skipped with a note; no incident at all 
   assert.match(m.stderr.join('\n'), /README\.md: not an incident folder or \.tar\.gz archive, skipped/);
   assert.match(m.stderr.join('\n'), /no incident folder or archive to analyze/);
   assert.is(await runReport({ incidents: ['nothing-*'], out: 'o' }, io(d)), EXIT.NO_INPUT);
+});
+
+test('a .tar.gz of an incident is an incident (slug without the extension)', async () => {
+  const d = tempDir();
+  const inc = await copyScenario('same-node', d, 'case-7');
+  const tar = spawnSync('tar', ['czf', join(d, 'case-7.tar.gz'), '-C', d, 'case-7']);
+  if (tar.status !== 0) {
+    console.log('SKIP .tar.gz incident: no working tar');
+    return;
+  }
+  rmSync(inc, { recursive: true, force: true });
+  const m = io(d);
+  assert.is(await runReport({ incidents: ['*.tar.gz'], out: 'o' }, m), EXIT.OK, m.stderr.join('\n'));
+  const md = read(join(d, 'o', 'index.md'));
+  assert.match(md, /\[case-7\]\(case-7\/report\.md\)/);
+  assert.match(md, /`case-7\.tar\.gz`/);
+  assert.match(read(join(d, 'o', 'case-7', 'report.md')), /case-7\.tar\.gz/);
 });
 
 test('usage errors are exit 2', async () => {
