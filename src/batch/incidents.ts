@@ -5,7 +5,7 @@
  * `--shard I/N`. Every shard computes the same list, so slugs and slices agree across machines.
  */
 import { stat } from 'node:fs/promises';
-import { isAbsolute, relative, resolve } from 'node:path';
+import { isAbsolute, relative, resolve, sep } from 'node:path';
 import { globby, isDynamicPattern } from 'globby';
 import { sniffArchive } from '../inputs/archive.js';
 import { assignSlugs } from './slug.js';
@@ -35,7 +35,8 @@ export function shownPath(cwd: string, abs: string): string {
   return rel === '' ? '.' : rel.startsWith('..') || isAbsolute(rel) ? abs : rel;
 }
 
-export async function listIncidents(args: string[], cwd: string): Promise<Listing> {
+/** `exclude`: the --out folder, which a glob beside the incidents may match (skipped, with a note). */
+export async function listIncidents(args: string[], cwd: string, exclude?: string): Promise<Listing> {
   const root = resolve(cwd);
   const skipped: string[] = [];
   const named: string[] = [];
@@ -57,6 +58,10 @@ export async function listIncidents(args: string[], cwd: string): Promise<Listin
   for (const p of named) {
     if (seen.has(p)) continue;
     seen.add(p);
+    if (exclude !== undefined && (p === exclude || p.startsWith(exclude.endsWith(sep) ? exclude : exclude + sep))) {
+      skipped.push(`${shownPath(root, p)}: the output folder, skipped`);
+      continue;
+    }
     const st = await stat(p).catch(() => undefined);
     // Missing or unreadable: still an incident (it fails, and the index says why).
     if (st && st.isFile() && (await sniffArchive(p)) !== 'tar.gz') {

@@ -69,7 +69,7 @@ function failureLine(e: IncidentEntry): string {
 }
 
 export async function runBatch(args: string[], io: Io, opts: BatchOptions): Promise<number> {
-  const { incidents, skipped } = await listIncidents(args, io.cwd);
+  const { incidents, skipped } = await listIncidents(args, io.cwd, resolve(io.cwd, opts.out));
   if (!opts.quiet) for (const s of skipped) io.err(`podpath: ${terminalText(s)}`);
   if (incidents.length === 0) {
     io.err('podpath: no incident folder or archive to analyze');

@@ -127,6 +127,15 @@ test('a .tar.gz of an incident is an incident (slug without the extension)', asy
   assert.match(read(join(d, 'o', 'case-7', 'report.md')), /case-7\.tar\.gz/);
 });
 
+test('the --out folder matched by the incidents glob is skipped', async () => {
+  const m = io(root);
+  assert.is(await runReport({ incidents: ['incidents/*'], out: 'incidents/zz-out' }, m), EXIT.OK);
+  assert.is(await runReport({ incidents: ['incidents/*'], out: 'incidents/zz-out' }, m), EXIT.OK);
+  assert.match(m.stderr.join('\n'), /incidents\/zz-out: the output folder, skipped/);
+  assert.match(read(join(root, 'incidents', 'zz-out', 'index.md')), /^\*\*4 incidents/m);
+  rmSync(join(root, 'incidents', 'zz-out'), { recursive: true, force: true });
+});
+
 test('usage errors are exit 2', async () => {
   const d = tempDir();
   mkdirSync(join(d, 'inc'));
