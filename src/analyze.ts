@@ -27,7 +27,7 @@ import { parseDump } from './dumps/index.js';
 import { discoverIncident, type InputFile } from './inputs/discover.js';
 import { archiveDisplayPath, extractArchive, isTarGz, type ExtractedArchive } from './inputs/archive.js';
 import { pcapngInterfaceNamesOf } from './inputs/pcapng-names.js';
-import { COLLECT_LOG_NAME, parseCollectLog, type CollectLog } from './inputs/collect-log.js';
+import { readDumps } from './inputs/read-dumps.js';
 import { buildTopology, type HostSection } from './topology/build.js';
 import { bindCapture } from './topology/bind.js';
 import { addAddress, addTunnel, newCaptureFacts, type CaptureFacts } from './topology/facts.js';
@@ -53,8 +53,6 @@ export interface AnalyzeOptions {
   /** Called as captures are read: bytes done of bytes total, packets so far. */
   progress?: (done: number, total: number, packets: number) => void;
 }
-
-const MAX_DUMP_BYTES = 64 * 1024 * 1024;
 
 export async function analyze(paths: string[], opts: AnalyzeOptions): Promise<Report> {
   return (await analyzeDetailed(paths, opts)).report;
@@ -433,60 +431,6 @@ async function expandArchives(paths: string[], cwd: string, archives: ExtractedA
     return path;
   };
   return { paths: out, display, real };
-}
-
-interface Dumps {
-  sections: HostSection[];
-  lineText: (input: string, line: number) => string | undefined;
-  commands: Map<string, string[]>;
-  problems: Map<string, string[]>;
-  /** Collector logs by host: when its captures ran. */
-  logs: Map<string, CollectLog>;
-}
-
-async function readDumps(inputs: InputFile[], abs: (f: InputFile) => string, problems: string[]): Promise<Dumps> {
-  const sections: HostSection[] = [];
-  const lines = new Map<string, string[]>();
-  const commands = new Map<string, string[]>();
-  const perFile = new Map<string, string[]>();
-  const logs = new Map<string, CollectLog>();
-  for (const f of inputs) {
-    if (f.kind !== 'dump') continue;
-    if (basename(f.path) === COLLECT_LOG_NAME) {
-      // The collector's log: when that host's captures ran, not a command's output.
-      const text = await readFile(abs(f), 'utf8').catch(() => '');
-      if (f.host !== undefined) logs.set(f.host, parseCollectLog(text));
-      commands.set(f.path, ['collect-log']);
-      continue;
-    }
-    const mine: string[] = [];
-    perFile.set(f.path, mine);
-    let bytes: Buffer;
-    try {
-      const st = await stat(abs(f));
-      if (st.size > MAX_DUMP_BYTES) {
-        mine.push(`${f.path}: skipped: ${st.size} bytes is too large for a command dump`);
-        problems.push(...mine);
-        continue;
-      }
-      bytes = await readFile(abs(f));
-      if (f.gzip) bytes = gunzipSync(bytes, { maxOutputLength: MAX_DUMP_BYTES });
-    } catch (e) {
-      mine.push(`${f.path}: cannot read: ${(e as NodeJS.ErrnoException).code ?? (e as Error).message}`);
-      problems.push(...mine);
-      continue;
-    }
-    lines.set(f.path, bytes.toString('utf8').split(/\r?\n/));
-    const cmds: string[] = [];
-    for (const section of parseDump(f.path, bytes)) {
-      sections.push({ host: f.host, section });
-      cmds.push(section.command);
-      for (const p of section.problems) mine.push(`${f.path}:${p.line}: ${p.message}`);
-    }
-    commands.set(f.path, cmds);
-    problems.push(...mine);
-  }
-  return { sections, lineText: (input, line) => lines.get(input)?.[line - 1], commands, problems: perFile, logs };
 }
 
 async function sha256(path: string): Promise<string | undefined> {

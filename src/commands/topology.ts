@@ -7,16 +7,15 @@
  * Formats: text (tables), json (docs/topology-json.md, schema podpath.topology/1), mermaid, dot.
  * Input problems go to standard error, one line each.
  */
-import { readFile, stat } from 'node:fs/promises';
+import { stat } from 'node:fs/promises';
 import { resolve } from 'node:path';
-import { gunzipSync } from 'node:zlib';
 import type { Argv } from 'yargs';
 import type { Command } from './command.js';
 import { EXIT, UserError, type Io } from '../io.js';
 import { discoverIncident, type InputFile } from '../inputs/discover.js';
 import { pcapngInterfaceNamesOf } from '../inputs/pcapng-names.js';
-import { parseDump } from '../dumps/index.js';
-import { buildTopology, type HostSection } from '../topology/build.js';
+import { readDumps } from '../inputs/read-dumps.js';
+import { buildTopology } from '../topology/build.js';
 import { newCaptureFacts, type CaptureFacts } from '../topology/facts.js';
 import { scanCapture } from '../topology/scan.js';
 import type { Topology } from '../topology/model.js';
@@ -26,7 +25,6 @@ import { renderTopologyMermaid } from '../report/topology-mermaid.js';
 import { renderTopologyDot } from '../report/topology-dot.js';
 
 const FORMATS = ['text', 'json', 'mermaid', 'dot'] as const;
-const MAX_DUMP_BYTES = 64 * 1024 * 1024;
 
 /** `--host NAME=PATH` values -> { NAME: PATH }. */
 export function parseHostOptions(values: unknown): Record<string, string> {
@@ -57,33 +55,11 @@ export async function loadTopology(
 ): Promise<LoadedIncident> {
   const { inputs, problems: found } = await discoverIncident(paths, opts);
   const problems = found.map((p) => `${p.path}: ${p.message}`);
-  const sections: HostSection[] = [];
-  const lines = new Map<string, string[]>();
+  const dumps = await readDumps(inputs, (f) => resolve(opts.cwd, f.path), problems);
   const captures: CaptureFacts[] = [];
   for (const f of inputs) {
     const abs = resolve(opts.cwd, f.path);
-    if (f.kind === 'dump') {
-      let bytes: Buffer;
-      try {
-        const st = await stat(abs);
-        if (st.size > MAX_DUMP_BYTES) {
-          problems.push(`${f.path}: skipped: ${st.size} bytes is too large for a command dump`);
-          continue;
-        }
-        bytes = await readFile(abs);
-        if (f.gzip) bytes = gunzipSync(bytes, { maxOutputLength: MAX_DUMP_BYTES });
-      } catch (e) {
-        problems.push(`${f.path}: cannot read: ${(e as NodeJS.ErrnoException).code ?? (e as Error).message}`);
-        continue;
-      }
-      lines.set(f.path, bytes.toString('utf8').split(/\r?\n/));
-      for (const section of parseDump(f.path, bytes)) {
-        sections.push({ host: f.host, section });
-        if (section.command === 'unknown') {
-          for (const p of section.problems) problems.push(`${f.path}:${p.line}: ${p.message}`);
-        }
-      }
-    } else if (f.kind === 'capture') {
+    if (f.kind === 'capture') {
       let scan = opts.scan === true;
       if (opts.scan === undefined) {
         const size = await stat(abs).then((s) => s.size).catch(() => Infinity);
@@ -101,9 +77,7 @@ export async function loadTopology(
       }
     }
   }
-  const topology = buildTopology(sections, captures, {
-    lineText: (input, line) => lines.get(input)?.[line - 1],
-  });
+  const topology = buildTopology(dumps.sections, captures, { lineText: dumps.lineText });
   return { inputs, topology, problems };
 }
 

@@ -88,7 +88,8 @@ export function diagnose(flows: DiagnosedFlow[], topo: Topology, captures: Captu
     const f = df.flow;
     const v = df.verdict;
     // No route / drops on the computed path.
-    const drop = df.path.find((s) => s.action === 'drop');
+    // A drop the topology decides (no route, blackhole); an observed loss is reported above.
+    const drop = v.lost.length === 0 ? df.path.find((s) => s.action === 'drop') : undefined;
     if (drop) {
       findings.push({
         severity: 'error',
