@@ -60,12 +60,15 @@ function looksLikeText(head: Uint8Array): boolean {
     if (c < 0x20 && c !== 9 && c !== 10 && c !== 13 && c !== 12 && c !== 27) control++;
   }
   if (control * 20 > n) return false;
-  // valid UTF-8, allowing a character cut at the end of the sample
+  // valid UTF-8, allowing a character cut at the end of the sample; else a legacy 8-bit encoding
+  // (a Latin-1 dump: an accented host or interface name) when bytes above 0x7f are few
   try {
     new TextDecoder('utf-8', { fatal: true }).decode(head.subarray(0, n), { stream: true });
     return true;
   } catch {
-    return false;
+    let high = 0;
+    for (let i = 0; i < n; i++) if (head[i] >= 0x80) high++;
+    return high * 10 <= n;
   }
 }
 
@@ -176,7 +179,8 @@ export async function readCapture(
       }
       // open now so that a permission problem is reported before anything is read
       const fh = await open(path, 'r');
-      source = fh.createReadStream({ highWaterMark: chunkSize });
+      // a small file gets a small buffer (10,000 tiny captures need not allocate 10 GB)
+      source = fh.createReadStream({ highWaterMark: st.isFile() && st.size > 0 ? Math.min(chunkSize, st.size + 1) : chunkSize });
     } catch (e) {
       problem(ioMessage(e));
       return summary;

@@ -80,6 +80,8 @@ function hasTarMagic(block: Buffer): boolean {
  * (an uncompressed one), or undefined (anything else, unreadable or missing). Reads a few bytes.
  */
 export async function sniffArchive(path: string): Promise<'tar.gz' | 'tar' | undefined> {
+  // Regular files only: opening a FIFO named as an input would wait for a writer forever.
+  if (!(await stat(path).then((s) => s.isFile(), () => false))) return undefined;
   const first = await head(createReadStream(path, { start: 0, end: BLOCK - 1 }), BLOCK);
   if (!first || first.length < 2) return undefined;
   if (first[0] === 0x1f && first[1] === 0x8b) {

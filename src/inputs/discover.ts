@@ -304,6 +304,7 @@ async function hostFolder(
   const hostFrom: Raw['hostFrom'] = fromFile ? 'hostname-dump' : 'folder';
   const visited = new Set<string>();
   let count = 0;
+  let looped = false;
   const walk = async (dir: string, depth: number, parentReal?: string): Promise<void> => {
     let real: string;
     try {
@@ -316,6 +317,7 @@ async function hostFolder(
     const ancestor = parentReal !== undefined && (parentReal === real || parentReal.startsWith(real.endsWith(sep) ? real : real + sep));
     if (visited.has(real) || ancestor) {
       problem(dir, 'symbolic link loop');
+      if (depth === 0) looped = true;
       return;
     }
     visited.add(real);
@@ -335,5 +337,6 @@ async function hostFolder(
     }
   };
   await walk(abs, 0, parentReal);
-  if (count === 0) problem(abs, 'no files in this host folder');
+  // a host folder that is a link loop already has its line
+  if (count === 0 && !looped) problem(abs, 'no files in this host folder');
 }

@@ -188,10 +188,16 @@ export function buildTopology(sections: HostSection[], captures: CaptureFacts[] 
       commands.set(c.host, new Set());
     }
   }
+  // one sort per host, not one per capture (10,000 captures of one host took minutes)
+  const inputsOf = new Map<Host, Set<string>>();
   for (const c of captures) {
     const h = c.host ? topology.hosts.find((x) => x.name === c.host) : undefined;
-    if (h && !h.inputs.includes(c.input)) h.inputs = [...h.inputs, c.input].sort(cmp);
+    if (!h) continue;
+    let set = inputsOf.get(h);
+    if (!set) inputsOf.set(h, (set = new Set(h.inputs)));
+    set.add(c.input);
   }
+  for (const [h, set] of inputsOf) if (set.size !== h.inputs.length) h.inputs = [...set].sort(cmp);
 
   // 3. roles, 4. veth pairs
   assignRoles(ctx);
