@@ -84,7 +84,8 @@ export function buildDiagram(report: Report): Diagram {
     );
     const bridges = h.interfaces.filter((i) => i.kind === 'bridge');
     const veths: DiagramVeth[] = h.interfaces
-      .filter((i) => i.kind === 'veth')
+      // Bridge ports (pods' veths); the underlay NIC is drawn once, below, even when it is a veth.
+      .filter((i) => i.kind === 'veth' && i.name !== nic?.name)
       .map((iface) => {
         const peerName = iface.peer?.includes('/') ? iface.peer.slice(0, iface.peer.lastIndexOf('/')) : undefined;
         let pod = peerName !== undefined ? pods.get(peerName) : undefined;

@@ -6,6 +6,7 @@
  * vanished is red with a cross. Every host carries `data-host`, every tunnel `data-tunnel="a->b"`,
  * every interface `data-iface`, every pod `data-pod` (all escaped). Deterministic.
  */
+import { networkOf, subnetContains } from '../topology/lookup.js';
 import type { TopoInterface } from '../topology/model.js';
 import type { Report } from '../path/types.js';
 import { buildDiagram, inetAddresses, tunnelLabel, type DiagramNode, type DiagramPod } from './diagram.js';
@@ -152,12 +153,18 @@ function drawNode(p: Placed, report: Report, lostHere: string[]): string {
     nd.veths.forEach((v, i) => {
       const sx = slotX(i) + SLOT_W / 2;
       if (v.pod) wires.push(line(sx, y + ROW.podTop + ROW.podH, sx, y + ROW.vethTop, 'wire'));
-      const b = bridgeFor(v.iface.master);
+      const b = v.iface.master !== undefined ? bridgeFor(v.iface.master) : undefined;
       if (b) wires.push(line(sx, y + ROW.vethTop + ROW.vethH, sx, b.box.y, 'wire'));
     });
-    nd.pods.forEach((_, j) => {
+    nd.pods.forEach((pod, j) => {
       const sx = slotX(nd.veths.length + j) + SLOT_W / 2;
-      if (bridgeBoxes.length) wires.push(line(sx, y + ROW.podTop + ROW.podH, sx, y + ROW.bridgeTop, 'wire dashed'));
+      // Its veth is unknown: a dashed line to the bridge whose subnet holds the pod's address.
+      const b =
+        bridgeBoxes.find((x) => x.iface.addresses.some((a) => pod.ip !== undefined && subnetContains(networkOf(a.address, a.prefixLength) ?? '', pod.ip))) ?? bridgeBoxes[0];
+      if (b) {
+        const tx = Math.min(Math.max(sx, b.box.x + 12), b.box.x + b.box.w - 12);
+        wires.push(line(sx, y + ROW.podTop + ROW.podH, tx, b.box.y, 'wire dashed'));
+      }
     });
     const firstVtep = vtepBoxes[0]?.box;
     for (const b of bridgeBoxes) {
