@@ -51,7 +51,12 @@ export interface FuzzOptions {
   rssMb?: number;
   crashDir?: string;
   log?: (line: string) => void;
+  /** Print a progress line this often (seconds; the command line: 60). */
+  progressSeconds?: number;
 }
+
+/** Execs so far, for the progress lines. */
+const live = { fast: 0, full: 0, failures: 0 };
 
 export type Failure = 'crash' | 'invariant' | 'hang' | 'ceiling';
 
@@ -89,6 +94,7 @@ class Crashes {
   ) {}
 
   record(kind: Failure, message: string, stack: string, files: Map<string, Uint8Array>, meta: Record<string, unknown>): void {
+    live.failures++;
     if (kind === 'hang') this.tier.hangs++;
     else if (kind === 'ceiling') this.tier.ceilings++;
     else this.tier.crashes++;
@@ -139,7 +145,7 @@ function rssOf(pid: number | undefined, field: 'VmRSS' | 'VmHWM'): number {
 
 // ------------------------------------------------------------------------------------ fast tier
 
-async function fastTier(seeds: Seeds, o: Required<Omit<FuzzOptions, 'seconds' | 'log'>> & { deadline: number; log: (l: string) => void }, peak: { fuzzer: number }): Promise<TierResult> {
+async function fastTier(seeds: Seeds, o: Required<Omit<FuzzOptions, 'seconds' | 'log' | 'progressSeconds'>> & { deadline: number; log: (l: string) => void }, peak: { fuzzer: number }): Promise<TierResult> {
   const res = emptyTier();
   const crashes = new Crashes(o.crashDir, res, o.log);
   const sweep = sweepList(seeds);
@@ -199,6 +205,7 @@ async function fastTier(seeds: Seeds, o: Required<Omit<FuzzOptions, 'seconds' | 
           lastChange = Date.now();
         }
         res.execs = doneBefore + Atomics.load(hb, 1);
+        live.fast = res.execs;
         if (rss > o.rssMb) finish({ stop: 'ceiling', exec: cur, message: `fuzzer RSS ${Math.round(rss)} MB over the ${o.rssMb} MB ceiling`, stack: '' });
         else if (Atomics.load(hb, 2) === 1 && Date.now() - lastChange > o.timeLimitMs) finish({ stop: 'hang', exec: cur, message: `no progress for ${o.timeLimitMs} ms`, stack: '' });
       }, 100);
@@ -289,7 +296,7 @@ async function writeIncident(dir: string, files: Map<string, Uint8Array>): Promi
   }
 }
 
-async function fullTier(seeds: Seeds, o: Required<Omit<FuzzOptions, 'seconds' | 'log'>> & { deadline: number; log: (l: string) => void }, peak: { runner: number }): Promise<TierResult> {
+async function fullTier(seeds: Seeds, o: Required<Omit<FuzzOptions, 'seconds' | 'log' | 'progressSeconds'>> & { deadline: number; log: (l: string) => void }, peak: { runner: number }): Promise<TierResult> {
   const res = emptyTier();
   const crashes = new Crashes(o.crashDir, res, o.log);
   const started = Date.now();
@@ -306,6 +313,7 @@ async function fullTier(seeds: Seeds, o: Required<Omit<FuzzOptions, 'seconds' | 
       if (!runner.child) await runner.start();
       const r = await runner.run({ id: i, paths: ['incident'], cwd }, o.timeLimitMs, runnerRss, peak);
       res.execs++;
+      live.full = res.execs;
       if ('hang' in r) {
         await runner.kill();
         crashes.record('hang', `analyze + render took more than ${o.timeLimitMs} ms`, '', inp.files, meta);
@@ -348,10 +356,19 @@ export async function runFuzz(opts: FuzzOptions = {}): Promise<FuzzResult> {
   };
   const seeds = loadSeeds();
   const peak = { fuzzer: 0, runner: 0 };
+  const t0 = Date.now();
+  const ticker =
+    opts.progressSeconds && opts.progressSeconds > 0
+      ? setInterval(() => {
+          const s = (Date.now() - t0) / 1000;
+          log(`progress ${s.toFixed(0)} s: fast ${live.fast} execs (${(live.fast / s).toFixed(0)}/s), full ${live.full} execs, ${live.failures} failures, RSS fuzzer ${Math.round(peak.fuzzer)} MB, runner ${Math.round(peak.runner)} MB`);
+        }, opts.progressSeconds * 1000)
+      : undefined;
   const [fast, full] = await Promise.all([
     o.tiers.includes('fast') ? fastTier(seeds, o, peak) : undefined,
     o.tiers.includes('full') ? fullTier(seeds, { ...o, rssMb: 768 }, peak) : undefined,
   ]);
+  if (ticker) clearInterval(ticker);
   peak.fuzzer = Math.max(peak.fuzzer, process.resourceUsage().maxRSS / 1024);
   const bad = (t?: TierResult) => (t ? t.crashes + t.hangs + t.ceilings : 0);
   return {
@@ -460,7 +477,7 @@ if (import.meta.url === pathToFileURL(process.argv[1] ?? '').href) {
   } else {
     const t0 = Date.now();
     console.log(`podpath fuzz: seed ${args.seed ?? 1}, ${args.count ?? 20000} fast execs${args.seconds !== undefined ? `, at most ${args.seconds} s` : ''}`);
-    const r = await runFuzz(args);
+    const r = await runFuzz({ progressSeconds: 60, ...args });
     console.log(formatResult(r));
     console.log(`wall time ${((Date.now() - t0) / 1000).toFixed(1)} s`);
     process.exitCode = r.ok ? 0 : 1;
