@@ -180,6 +180,15 @@ class Slot {
   /** Capture of the last packet and its `seen` entry (packets come in capture runs). */
   seenCapture = -1;
   seenEntry: { packets: number; first: number; last: number; points: Set<string> } | undefined = undefined;
+  /**
+   * Captures are read one after the other: for the capture being read (packets without an
+   * interface of their own), how many of the flow's journeys have no sighting there yet. At 0 no
+   * journey can be joined, and the identity lookup is skipped (the common case of one capture).
+   */
+  hereCapture = -1;
+  unseenHere = 0;
+  /** The count cannot be trusted (captures not in order, or another slot shares the flow). */
+  noSkip = false;
   constructor(
     readonly flow: Flow,
     readonly proto: number,
@@ -423,8 +432,23 @@ export class FlowTable {
     if (iface !== undefined) seen.points.add(iface);
 
     // Join the journey of the same packet seen elsewhere, or start one.
-    const idHash = f.identityHash();
-    const entry = flow.index.get(idHash);
+    let mayJoin = true;
+    const counted = iface === undefined && !slot.noSkip;
+    if (counted) {
+      if (capture !== slot.hereCapture) {
+        if (capture > slot.hereCapture) {
+          slot.hereCapture = capture;
+          slot.unseenHere = flow.journeys.length;
+        } else slot.noSkip = true;
+      }
+      mayJoin = slot.noSkip || slot.unseenHere > 0;
+    }
+    let idHash = 0;
+    let entry: Journey | Bucket | undefined;
+    if (mayJoin) {
+      idHash = f.identityHash();
+      entry = flow.index.get(idHash);
+    }
     let identity: string | undefined;
     let bucket: Bucket | undefined;
     if (entry !== undefined) {
@@ -439,6 +463,7 @@ export class FlowTable {
       }
       if (c !== undefined) {
         c.sightings.push({ capture, iface, packet: p.index, t });
+        if (counted && !slot.noSkip) slot.unseenHere--;
         if (p.tunnelCount > 0 && !c.tunnel) {
           c.tunnel = tunnel ?? this.tunnelOf(p);
           c.outer = tunnel ? outer : this.outerOf(p);
@@ -473,6 +498,11 @@ export class FlowTable {
       outer,
       identity: flat(identity ?? f.identity(book, this.protoName(f.proto, n))),
     };
+    if (!mayJoin) {
+      idHash = f.identityHash();
+      entry = flow.index.get(idHash);
+      if (entry instanceof Bucket) bucket = entry;
+    }
     this.kept++;
     flow.journeys.push(j);
     if (bucket !== undefined) bucket.push(j, capture, iface);
@@ -525,7 +555,9 @@ export class FlowTable {
     const old = this.flows.get(key);
     const use = old ?? flow;
     if (!old) this.flows.set(key, flow);
-    return new Slot(use, f.proto, echo, loId, loPort, hiId, hiPort, swap ? f.dstId : f.srcId, swap ? dp : sp);
+    const slot = new Slot(use, f.proto, echo, loId, loPort, hiId, hiPort, swap ? f.dstId : f.srcId, swap ? dp : sp);
+    if (old) slot.noSkip = true;
+    return slot;
   }
 
   private tunnelOf(p: Packet): NonNullable<Journey['tunnel']> {
