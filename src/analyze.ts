@@ -198,7 +198,7 @@ export async function analyzeDetailed(paths: string[], opts: AnalyzeOptions): Pr
           if (n.kind === NET_ARP && n.proto !== 0x8035) cf.arp = true;
           if (!seenAddress(srcId)) addAddress(cf, book.text[srcId]);
           if (!seenAddress(dstId)) addAddress(cf, book.text[dstId]);
-          table.addPacket(p, ci, t, iface, loopbackCapture);
+          table.addPacket(p, ci, t, iface, loopbackCapture, srcId, dstId);
         },
         problem(pr: Parameters<typeof formatProblem>[0]) {
           const line = formatProblem({ ...pr, input: f.path });

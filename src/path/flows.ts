@@ -230,9 +230,9 @@ class Fields {
   arpOp = -1;
   payloadHash = 0;
 
-  read(p: Packet, n: NetHeader, book: AddressBook): void {
-    this.srcId = book.id(n, true);
-    this.dstId = book.id(n, false);
+  read(p: Packet, n: NetHeader, srcId: number, dstId: number): void {
+    this.srcId = srcId;
+    this.dstId = dstId;
     this.payloadHash = p.payloadHash;
     this.sport = -1;
     this.dport = -1;
@@ -372,12 +372,21 @@ export class FlowTable {
    * Adds one decoded packet (its innermost network header is `p.inner`, which must exist) seen
    * at capture `capture` at time `t`. Same grouping and matching as adding observe(p)'s
    * Observation used to be; strings are built only for a new flow or a journey kept as evidence.
+   * `srcId`/`dstId`: the inner addresses' ids in `book`, when the caller has them already.
    */
-  addPacket(p: Packet, capture: number, t: number, iface: string | undefined, loopbackCapture: boolean): Flow {
+  addPacket(
+    p: Packet,
+    capture: number,
+    t: number,
+    iface: string | undefined,
+    loopbackCapture: boolean,
+    srcId = this.book.id(p.inner!, true),
+    dstId = this.book.id(p.inner!, false),
+  ): Flow {
     const n = p.inner!;
     const f = this.f;
     const book = this.book;
-    f.read(p, n, book);
+    f.read(p, n, srcId, dstId);
     const echo = f.echo();
     // TCP/UDP endpoints have ports; others are addresses only.
     const ports = n.kind !== NET_ARP && (f.proto === 6 || f.proto === 17);
@@ -471,8 +480,13 @@ export class FlowTable {
         return flow;
       }
     }
-    flow.counts[dir]++;
-    flow.packets[dir]++;
+    if (dir === 'fwd') {
+      flow.counts.fwd++;
+      flow.packets.fwd++;
+    } else {
+      flow.counts.rev++;
+      flow.packets.rev++;
+    }
     const have = flow.journeys.length;
     if (have >= MAX_JOURNEYS * 2 || (this.kept >= MAX_KEPT_JOURNEYS && have >= MIN_JOURNEYS)) {
       flow.dropped++;
