@@ -306,7 +306,8 @@ export function renderExplain(report: Report, flowIds: string[] = [], opts: Text
         const headline = `${num} ${s.host}  ${s.interface ?? '-'}  ${s.action}`;
         out.push(...wrap(headline, columns, ' '.repeat(w + 6), '  '));
         out.push(...wrap(cross + s.detail, columns, ' '.repeat(w + 6)));
-        if (title === 'Path') {
+        {
+          // The capture points of this step (a capture holds both directions of the flow).
           const seen = stepSightings(f, s);
           for (const inp of seen.inputs) out.push(...wrap(`seen in ${inp}`, columns, ' '.repeat(w + 8), ' '.repeat(w + 6)));
           if (seen.packets.length) {
