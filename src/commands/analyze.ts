@@ -61,9 +61,20 @@ function paths(argv: Record<string, unknown>): string[] {
   return p;
 }
 
+/**
+ * A problem as exactly one stderr line: control characters from file names or contents (a newline
+ * in a name, a terminal escape in a dump) are shown escaped, never written.
+ */
+export function stderrLine(s: string): string {
+  // eslint-disable-next-line no-control-regex
+  return s.replace(/[\u0000-\u001f\u007f-\u009f\u2028\u2029]/g, (c) =>
+    c === '\n' ? '\\n' : c === '\r' ? '\\r' : c === '\t' ? ' ' : `\\u${c.charCodeAt(0).toString(16).padStart(4, '0')}`,
+  );
+}
+
 /** Problems to stderr (one line each), and the exit code the report calls for. */
 export function finish(report: Report, argv: Record<string, unknown>, io: Io): number {
-  if (!argv.quiet) for (const p of report.problems) io.err(`podpath: ${p}`);
+  if (!argv.quiet) for (const p of report.problems) io.err(`podpath: ${stderrLine(p)}`);
   const readSomething = report.inputs.some((i) => (i.packets ?? 0) > 0 || (i.commands ?? []).some((c) => c !== 'unknown'));
   if (!readSomething) {
     io.err('podpath: no input could be read');

@@ -6,6 +6,8 @@
  */
 import { pathToFileURL } from 'node:url';
 import { analyze } from '../../src/analyze.js';
+import { finish } from '../../src/commands/analyze.js';
+import { memoryIo } from '../../src/io.js';
 import { FORMATS, render } from '../../src/report/index.js';
 import type { Report } from '../../src/path/types.js';
 
@@ -41,7 +43,12 @@ export function checkReport(report: Report): void {
   check(s.packets === perInput, `stats.packets ${s.packets} != sum of inputs[].packets ${perInput}`);
   const flowPackets = report.flows.reduce((a, f) => a + f.packets, 0);
   check(flowPackets <= s.decoded + s.truncated, `flows hold ${flowPackets} packets, more than decoded + truncated ${s.decoded + s.truncated}`);
-  for (const p of report.problems) check(!p.includes('\n'), `a problem spans lines: ${JSON.stringify(p)}`);
+  // what the analyze command prints: one line per problem, no control characters
+  const io = memoryIo('.');
+  finish(report, {}, io);
+  check(io.stderr.length === report.problems.length + (report.inputs.some((i) => (i.packets ?? 0) > 0 || (i.commands ?? []).some((c) => c !== 'unknown')) ? 0 : 1), `stderr has ${io.stderr.length} entries for ${report.problems.length} problems`);
+  // eslint-disable-next-line no-control-regex
+  for (const l of io.stderr) check(!/[\u0000-\u001f\u007f-\u009f]/.test(l), `a stderr line holds a control character: ${JSON.stringify(l)}`);
 }
 
 export async function runOnce(req: RunRequest): Promise<RunReply> {

@@ -297,6 +297,20 @@ test('duplicated files: the same capture under two names is two capture points; 
   assert.is(once.inputs.length, 1);
 });
 
+test('control characters in a file name or a problem message: still one stderr line each, shown escaped', async () => {
+  w('new\nline\x1b[31m.pcap', '');
+  // found by the fuzzer: an `ip -j addr` cut inside a string (the message quotes the newline)
+  w('cr/ip-addr.json', '[{"ifindex":1,"ifname":"lo","flags":["LOOPBACK","UP"],"mtu":65536,"addr_info":[{"family":"inet","local":"127.0.0.1","prefixlen":8,"scope":"host","label":"lo","val\n\n');
+  const r = await analyze(['good.pcap', 'new\nline\x1b[31m.pcap', 'cr']);
+  assert.is(r.code, 0);
+  const io = r.stderr;
+  assert.ok(io.includes('podpath: new\\nline\\u001b[31m.pcap: empty file'), JSON.stringify(io));
+  assert.ok(io.some((l) => /^podpath: cr\/ip-addr\.json:1: malformed JSON: .*'\\n'$/.test(l)), JSON.stringify(io));
+  for (const l of io) assert.not.match(l, /[\u0000-\u001f]/, JSON.stringify(l));
+  accounting(r.report!);
+  goodStillAnalyzed(r.report!);
+});
+
 test('10,000 tiny capture files in one host folder: all read, bounded time', async () => {
   const t0 = Date.now();
   mkdirSync(join(TMP, 'many'));
