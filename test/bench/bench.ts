@@ -67,6 +67,8 @@ function parseArgs(argv: string[]): Args {
 
 interface Run {
   wall: number;
+  /** CPU seconds (user + system; with /usr/bin/time only, else NaN). */
+  cpu: number;
   /** Peak RSS in KiB (the largest of the processes when several run). */
   rssKiB: number;
   code: number;
@@ -81,7 +83,7 @@ function run(cmd: string, args: string[], env: NodeJS.ProcessEnv = process.env):
     const devnull = openSync('/dev/null', 'w');
     const tmp = mkdtempSync(join(tmpdir(), 'podpath-time-'));
     const timeFile = join(tmp, 'rss');
-    const argv = HAVE_TIME ? ['-f', '%M', '-o', timeFile, cmd, ...args] : args;
+    const argv = HAVE_TIME ? ['-f', '%M %U %S', '-o', timeFile, cmd, ...args] : args;
     const t0 = process.hrtime.bigint();
     const child = spawn(HAVE_TIME ? '/usr/bin/time' : cmd, argv, { stdio: ['ignore', devnull, 'pipe'], env });
     let stderr = '';
@@ -89,6 +91,7 @@ function run(cmd: string, args: string[], env: NodeJS.ProcessEnv = process.env):
       if (stderr.length < 4000) stderr += d.toString();
     });
     let peak = 0;
+    let cpu = NaN;
     const poll = HAVE_TIME
       ? undefined
       : setInterval(() => {
@@ -106,13 +109,15 @@ function run(cmd: string, args: string[], env: NodeJS.ProcessEnv = process.env):
       closeSync(devnull);
       if (HAVE_TIME) {
         try {
-          peak = Number(readFileSync(timeFile, 'utf8').trim().split('\n').pop());
+          const [m, u, sy] = (readFileSync(timeFile, 'utf8').trim().split('\n').pop() ?? '').split(' ').map(Number);
+          peak = m;
+          cpu = u + sy;
         } catch {
           peak = 0;
         }
       }
       rmSync(tmp, { recursive: true, force: true });
-      done({ wall, rssKiB: peak, code: code ?? -1, stderr });
+      done({ wall, cpu, rssKiB: peak, code: code ?? -1, stderr });
     });
   });
 }
@@ -123,6 +128,7 @@ async function runTogether(cmds: [string, string[]][]): Promise<Run> {
   const runs = await Promise.all(cmds.map(([c, a]) => run(c, a)));
   return {
     wall: Number(process.hrtime.bigint() - t0) / 1e9,
+    cpu: runs.reduce((a, r) => a + r.cpu, 0),
     rssKiB: Math.max(...runs.map((r) => r.rssKiB)),
     code: runs.find((r) => r.code !== 0)?.code ?? 0,
     stderr: runs.map((r) => r.stderr).join(''),
@@ -135,9 +141,9 @@ interface Row {
   packets: number;
   bytes: number;
   run: Run;
-  /** tcpdump's wall time on the same input (for the ratio), without and with TZ=UTC. */
-  tcpdump?: number;
-  tcpdumpUtc?: number;
+  /** tcpdump's run on the same input (for the ratios), without and with TZ=UTC. */
+  tcpdump?: Run;
+  tcpdumpUtc?: Run;
 }
 
 function fmtRate(n: number): string {
@@ -147,17 +153,21 @@ function fmtRate(n: number): string {
 }
 
 function table(rows: Row[]): string {
-  const head = ['command', 'input', 'packets', 'wall s', 'packets/s', 'MB/s', 'peak RSS MB', 'x tcpdump', 'x tcpdump TZ=UTC'];
+  const head = ['command', 'input', 'packets', 'wall s', 'CPU s', 'packets/s', 'MB/s', 'packets/CPU s', 'peak RSS MB', 'x tcpdump', 'x tcpdump TZ=UTC'];
   const lines = [head, ...rows.map((r) => {
     const w = r.run.wall;
-    const ratio = (t?: number) => (t === undefined ? '' : `${(t / w).toFixed(2)}`);
+    const c = r.run.cpu;
+    // Ratios: tcpdump's time over this row's, wall (and CPU) on the same input; above 1 is faster.
+    const ratio = (t?: Run) => (t === undefined ? '' : `${(t.wall / w).toFixed(2)}${Number.isFinite(c) ? ` (${(t.cpu / c).toFixed(2)})` : ''}`);
     return [
       r.name + (r.run.code !== 0 ? ` (exit ${r.run.code})` : ''),
       r.input,
       String(r.packets),
       w.toFixed(2),
+      Number.isFinite(c) ? c.toFixed(2) : '?',
       fmtRate(r.packets / w),
       (r.bytes / 1e6 / w).toFixed(0),
+      Number.isFinite(c) ? fmtRate(r.packets / c) : '?',
       (r.run.rssKiB / 1024).toFixed(0),
       ratio(r.tcpdump),
       ratio(r.tcpdumpUtc),
@@ -222,7 +232,7 @@ async function main(): Promise<void> {
 
   const td = add({ name: 'tcpdump -nn -r', input: name, packets: big.packets, bytes: big.bytes, run: await run('tcpdump', ['-nn', '-r', big.path], noTz) });
   const tdu = add({ name: 'TZ=UTC tcpdump -nn -r', input: name, packets: big.packets, bytes: big.bytes, run: await run('tcpdump', ['-nn', '-r', big.path], utc) });
-  const vs = { tcpdump: td.run.wall, tcpdumpUtc: tdu.run.wall };
+  const vs = { tcpdump: td.run, tcpdumpUtc: tdu.run };
   add({ name: 'podpath packets --format text', input: name, packets: big.packets, bytes: big.bytes, run: await run(node, [PODPATH, 'packets', big.path]), ...vs });
   add({ name: 'podpath packets --format ndjson', input: name, packets: big.packets, bytes: big.bytes, run: await run(node, [PODPATH, 'packets', '--format', 'ndjson', big.path]), ...vs });
   add({ name: 'podpath analyze --format json', input: name, packets: big.packets, bytes: big.bytes, run: await run(node, [PODPATH, 'analyze', '--quiet', '--format', 'json', big.path]), ...vs });
@@ -239,8 +249,8 @@ async function main(): Promise<void> {
       packets: pre.packets,
       bytes: pre.bytes,
       run: await run('tshark', ['-r', pre.path, '-d', 'udp.port==8472,vxlan'], utc),
-      tcpdump: ptd.run.wall,
-      tcpdumpUtc: ptdu.run.wall,
+      tcpdump: ptd.run,
+      tcpdumpUtc: ptdu.run,
     });
   }
 
@@ -256,7 +266,7 @@ async function main(): Promise<void> {
     const seqText = async (cmd: string[]) => {
       const r1 = await run(node, [PODPATH, ...cmd, a]);
       const r2 = await run(node, [PODPATH, ...cmd, b]);
-      return { wall: r1.wall + r2.wall, rssKiB: Math.max(r1.rssKiB, r2.rssKiB), code: r1.code || r2.code, stderr: r1.stderr + r2.stderr };
+      return { wall: r1.wall + r2.wall, cpu: r1.cpu + r2.cpu, rssKiB: Math.max(r1.rssKiB, r2.rssKiB), code: r1.code || r2.code, stderr: r1.stderr + r2.stderr };
     };
     add({ name: 'podpath packets, 2 files one after the other', input: two, packets: 2 * big.packets, bytes: 2 * big.bytes, run: await seqText(['packets']) });
     add({ name: 'podpath packets, 2 processes in parallel', input: two, packets: 2 * big.packets, bytes: 2 * big.bytes, run: await runTogether([[node, [PODPATH, 'packets', a]], [node, [PODPATH, 'packets', b]]]) });
@@ -288,7 +298,8 @@ async function main(): Promise<void> {
       '',
       t,
       '',
-      '"x tcpdump" is tcpdump\'s wall time divided by the row\'s on the same input (above 1: faster than tcpdump).',
+      '"x tcpdump" is tcpdump\'s wall time divided by the row\'s on the same input (above 1: faster than tcpdump), then the same for CPU time (user + system) in parentheses.',
+      'MB is 10^6 bytes; packets/CPU s is what one core does when it is not shared.',
       'Rows on "2 x" and "6 x" inputs count the packets of every file; tshark runs on a 100 MiB prefix of the same capture.',
       '',
     ].join('\n');
