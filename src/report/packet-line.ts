@@ -22,7 +22,7 @@ import {
   type Packet,
   type Tunnel,
 } from '../decode/packet.js';
-import { ipv6String, macString, netAddr, tcpFlagString, timeOfDay } from '../decode/summary.js';
+import { fraction, ipv6String, macString, netAddr, tcpFlagString, timeOfDay } from '../decode/summary.js';
 import { ipProtocolName } from '../decode/tables.js';
 
 const DIRECTION_WORDS = ['', 'In', 'Out', 'B', 'M', 'P', 'L'];
@@ -78,7 +78,7 @@ const ICMP6_TYPES: Record<number, string> = {
 
 /** The text line of a decoded packet (no newline). */
 export function packetLine(p: Packet): string {
-  let s = p.index + ' ' + timeOfDay(p.sec, p.nsec, p.tsDigits) + ' ';
+  let s = p.index + ' ' + timeText(p.sec, p.nsec, p.tsDigits) + ' ';
   const pt = p.point;
   if (pt.interface !== undefined) s += pt.interface;
   else if (p.ifindex >= 0) s += 'ifindex ' + p.ifindex;
@@ -88,6 +88,20 @@ export function packetLine(p: Packet): string {
   if (p.truncated) s += ' [|' + LAYER_NAMES[p.truncatedLayer] + ']';
   if (p.problems.length > 0) s += ' [invalid: ' + p.problems.join('; ') + ']';
   return s;
+}
+
+// Consecutive packets mostly share their second: its "HH:MM:SS." is built once.
+let lastSec = NaN;
+let lastPrefix = '';
+
+/** timeOfDay(sec, nsec, digits), with the seconds part cached. */
+function timeText(sec: number, nsec: number, digits: number): string {
+  if (sec !== lastSec) {
+    const t = timeOfDay(sec, 0, 6);
+    lastPrefix = t.slice(0, t.length - 6);
+    lastSec = sec;
+  }
+  return lastPrefix + fraction(nsec, digits);
 }
 
 /** The part after the capture point: every network level, outermost first. */
