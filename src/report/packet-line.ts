@@ -22,7 +22,7 @@ import {
   type Packet,
   type Tunnel,
 } from '../decode/packet.js';
-import { fraction, ipv6String, macString, netAddr, tcpFlagString, timeOfDay } from '../decode/summary.js';
+import { fraction, ipv4String, ipv6String, macString, netAddr, tcpFlagString, timeOfDay } from '../decode/summary.js';
 import { ipProtocolName } from '../decode/tables.js';
 
 const DIRECTION_WORDS = ['', 'In', 'Out', 'B', 'M', 'P', 'L'];
@@ -90,6 +90,22 @@ export function packetLine(p: Packet): string {
   return s;
 }
 
+// IPv4 address texts, cached (direct-mapped by address): a capture has few distinct addresses.
+const V4_KEYS = new Float64Array(4096).fill(-1);
+const V4_TEXTS: string[] = new Array<string>(4096).fill('');
+
+/** netAddr(n, src), IPv4 texts from the cache. */
+function addrText(n: NetHeader, src: boolean): string {
+  if (n.addrLength !== 4) return netAddr(n, src);
+  const v = (src ? n.src : n.dst)[0];
+  const i = (v ^ (v >>> 12) ^ (v >>> 24)) & 4095;
+  if (V4_KEYS[i] === v) return V4_TEXTS[i];
+  const t = ipv4String(v);
+  V4_KEYS[i] = v;
+  V4_TEXTS[i] = t;
+  return t;
+}
+
 // Consecutive packets mostly share their second: its "HH:MM:SS." is built once.
 let lastSec = NaN;
 let lastPrefix = '';
@@ -145,8 +161,8 @@ function arpText(n: NetHeader): string {
   const rarp = n.proto === 0x8035;
   const name = rarp ? 'RARP' : 'ARP';
   if (n.addrLength === 0) return name + ' op ' + n.arpOp;
-  const spa = netAddr(n, true);
-  const tpa = netAddr(n, false);
+  const spa = addrText(n, true);
+  const tpa = addrText(n, false);
   switch (n.arpOp) {
     case 1:
       return name + ' who-has ' + tpa + ' tell ' + spa;
@@ -162,9 +178,9 @@ function arpText(n: NetHeader): string {
 }
 
 function ipText(n: NetHeader, tun: Tunnel | undefined): string {
-  let s = netAddr(n, true);
+  let s = addrText(n, true);
   if (n.sport >= 0) s += '.' + n.sport;
-  s += ' > ' + netAddr(n, false);
+  s += ' > ' + addrText(n, false);
   if (n.dport >= 0) s += '.' + n.dport;
   if (n.fragOffset > 0) {
     return s + ' ' + ipProtocolName(n.proto).toUpperCase() + ' frag id ' + n.ipId + ' off ' + n.fragOffset + (n.moreFragments ? '+' : '') + ' len ' + n.l4Length;
