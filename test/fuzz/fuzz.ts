@@ -476,7 +476,13 @@ if (import.meta.url === pathToFileURL(process.argv[1] ?? '').href) {
     process.exitCode = await replay(args.replay);
   } else {
     const t0 = Date.now();
-    console.log(`podpath fuzz: seed ${args.seed ?? 1}, ${args.count ?? 20000} fast execs${args.seconds !== undefined ? `, at most ${args.seconds} s` : ''}`);
+    const tiers = args.tiers ?? ['fast', 'full'];
+    const count = args.count ?? 20000;
+    const what = [
+      tiers.includes('fast') ? `${count} fast execs` : '',
+      tiers.includes('full') ? `${args.full ?? Math.max(20, Math.floor(count / 1000))} full execs` : '',
+    ].filter(Boolean);
+    console.log(`podpath fuzz: seed ${args.seed ?? 1}, ${what.join(' and ')}${args.seconds !== undefined ? `, at most ${args.seconds} s` : ''}`);
     const r = await runFuzz({ progressSeconds: 60, ...args });
     console.log(formatResult(r));
     console.log(`wall time ${((Date.now() - t0) / 1000).toFixed(1)} s`);
