@@ -84,6 +84,8 @@ export async function analyzeDetailed(paths: string[], opts: AnalyzeOptions): Pr
     const expanded = await expandArchives(paths, opts.cwd, archives, problems);
     const { inputs, problems: found } = await discoverIncident(expanded.paths, { cwd: opts.cwd, hosts: opts.hosts });
     for (const p of found) problems.push(`${expanded.display(p.path)}: ${p.message}`);
+    // Inputs refused at discovery still get an inventory row, with their problem.
+    const refused = found.map((p) => ({ path: expanded.display(p.path), line: `${expanded.display(p.path)}: ${p.message}` }));
     for (const f of inputs) f.path = expanded.display(f.path);
     const abs = (f: InputFile) => expanded.real.get(f.path) ?? resolve(opts.cwd, f.path);
 
@@ -325,6 +327,11 @@ export async function analyzeDetailed(paths: string[], opts: AnalyzeOptions): Pr
       }
       if (opts.hash !== false) r.sha256 = await sha256(abs(f));
       inventory.push(r);
+    }
+    for (const x of refused) {
+      const row = inventory.find((r) => r.path === x.path);
+      if (row) row.problems.push(x.line);
+      else inventory.push({ path: x.path, kind: 'unknown', problems: [x.line] });
     }
     const report: Report = {
       schema: 'podpath.report/1',

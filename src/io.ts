@@ -64,3 +64,14 @@ export function memoryIo(cwd = '.'): Io & { stdout: string[]; stderr: string[] }
     drain: () => Promise.resolve(),
   };
 }
+
+/**
+ * A problem as exactly one stderr line: control characters from file names or contents (a newline
+ * in a name, a terminal escape in a dump) are shown escaped, never written.
+ */
+export function stderrLine(s: string): string {
+  // eslint-disable-next-line no-control-regex
+  return s.replace(/[\u0000-\u001f\u007f-\u009f\u2028\u2029]/g, (c) =>
+    c === '\n' ? '\\n' : c === '\r' ? '\\r' : c === '\t' ? ' ' : `\\u${c.charCodeAt(0).toString(16).padStart(4, '0')}`,
+  );
+}

@@ -4,6 +4,7 @@
  * A Frame's `bytes` is a view into the reader's buffer: it is valid only during the callback that
  * receives it. Copy it (`Uint8Array.prototype.slice`) to keep it longer.
  */
+import { stderrLine } from '../io.js';
 
 /** Where a packet was captured. Filled by the reader where the file says so, by topology later. */
 export interface CapturePoint {
@@ -58,7 +59,7 @@ export function formatProblem(p: InputProblem): string {
   let where = p.input;
   if (p.packet !== undefined) where += `: packet ${p.packet}`;
   if (p.offset !== undefined) where += `${p.packet !== undefined ? ',' : ':'} byte offset ${p.offset}`;
-  return `${where}: ${p.severity === 'warning' ? 'warning: ' : ''}${p.message}`;
+  return stderrLine(`${where}: ${p.severity === 'warning' ? 'warning: ' : ''}${p.message}`);
 }
 
 /** Receives the frames and problems of one capture, synchronously, in file order. */

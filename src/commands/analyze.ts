@@ -5,7 +5,7 @@
  */
 import type { Argv } from 'yargs';
 import type { Command } from './command.js';
-import { EXIT, UserError, type Io } from '../io.js';
+import { EXIT, UserError, stderrLine, type Io } from '../io.js';
 import { analyzeDetailed, type AnalyzeOptions } from '../analyze.js';
 import { FORMATS, render, renderExplain, type Format } from '../report/index.js';
 import type { Report } from '../path/types.js';
@@ -59,17 +59,6 @@ function paths(argv: Record<string, unknown>): string[] {
   const p = ((argv.paths as unknown[] | undefined) ?? []).map(String);
   if (p.length === 0) throw new UserError('name an incident folder, host folders, captures or dumps', EXIT.USAGE);
   return p;
-}
-
-/**
- * A problem as exactly one stderr line: control characters from file names or contents (a newline
- * in a name, a terminal escape in a dump) are shown escaped, never written.
- */
-export function stderrLine(s: string): string {
-  // eslint-disable-next-line no-control-regex
-  return s.replace(/[\u0000-\u001f\u007f-\u009f\u2028\u2029]/g, (c) =>
-    c === '\n' ? '\\n' : c === '\r' ? '\\r' : c === '\t' ? ' ' : `\\u${c.charCodeAt(0).toString(16).padStart(4, '0')}`,
-  );
 }
 
 /** Problems to stderr (one line each), and the exit code the report calls for. */

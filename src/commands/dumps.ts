@@ -13,7 +13,7 @@ import type { Argv } from 'yargs';
 import { globby } from 'globby';
 import { getBorderCharacters, table } from 'table';
 import type { Command } from './command.js';
-import { EXIT, UserError, type Io } from '../io.js';
+import { EXIT, UserError, type Io, stderrLine } from '../io.js';
 import { parseDump } from '../dumps/index.js';
 import { looksBinary } from '../dumps/text.js';
 import type { DumpSection } from '../dumps/types.js';
@@ -164,7 +164,7 @@ export const dumpsCommand: Command = {
         const skipped = { n: 0 };
         await walk(abs, input, found, skipped);
         if (found.length === before)
-          io.err(`${input}: no dump files in this folder${skipped.n ? ` (${skipped.n} capture, archive, script or document files skipped)` : ''}`);
+          io.err(stderrLine(`${input}: no dump files in this folder${skipped.n ? ` (${skipped.n} capture, archive, script or document files skipped)` : ''}`));
         continue;
       }
       if (st?.isFile()) {
@@ -176,17 +176,17 @@ export const dumpsCommand: Command = {
         try {
           matches = await globby(input, { cwd: io.cwd, onlyFiles: true, absolute: true, dot: false });
         } catch (e) {
-          io.err(`${input}: bad glob: ${(e as Error).message}`);
+          io.err(stderrLine(`${input}: bad glob: ${(e as Error).message}`));
         }
         matches.sort();
         if (matches.length === 0) {
-          io.err(`${input}: no file matches`);
+          io.err(stderrLine(`${input}: no file matches`));
           unreadable++;
         }
         for (const m of matches) found.push({ name: isAbsolute(input) ? m : relative(io.cwd, m), path: m, fromFolder: true });
         continue;
       }
-      io.err(`${input}: no such file or folder`);
+      io.err(stderrLine(`${input}: no such file or folder`));
       unreadable++;
     }
 
@@ -201,13 +201,13 @@ export const dumpsCommand: Command = {
         } else {
           const st = await stat(f.path);
           if (st.size > MAX_DUMP_BYTES) {
-            io.err(`${f.name}: skipped: ${st.size} bytes is too large for a command dump`);
+            io.err(stderrLine(`${f.name}: skipped: ${st.size} bytes is too large for a command dump`));
             continue;
           }
           bytes = await readFile(f.path);
         }
       } catch (e) {
-        io.err(`${f.name}: cannot read: ${(e as NodeJS.ErrnoException).code ?? (e as Error).message}`);
+        io.err(stderrLine(`${f.name}: cannot read: ${(e as NodeJS.ErrnoException).code ?? (e as Error).message}`));
         unreadable++;
         continue;
       }
@@ -221,7 +221,7 @@ export const dumpsCommand: Command = {
       sections.push(...parseDump(f.name, bytes));
     }
 
-    for (const s of sections) for (const p of s.problems) io.err(`${s.input}:${p.line}: ${p.message}`);
+    for (const s of sections) for (const p of s.problems) io.err(stderrLine(`${s.input}:${p.line}: ${p.message}`));
 
     if (format === 'json') {
       io.out(JSON.stringify(sections, null, 2) + '\n');
