@@ -188,7 +188,7 @@ function machine(): string[] {
   return [
     `CPU: ${cpu}, ${cpus().length} cores`,
     `memory: ${(totalmem() / 1024 ** 3).toFixed(1)} GiB`,
-    `node ${process.version}; ${version('tcpdump', ['--version'])}; ${version('tshark', ['--version']).replace(/\s*\(.*$/, '')}`,
+    `node ${process.version}; ${version('tcpdump', ['--version'])}; ${version('tshark', ['--version']).replace(/\s*\(Git.*$/, '')}`,
     `load average at start: ${loadavg().map((x) => x.toFixed(2)).join(', ')}`,
   ];
 }
