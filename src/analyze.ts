@@ -109,6 +109,7 @@ export async function analyzeDetailed(paths: string[], opts: AnalyzeOptions): Pr
     // read, decode, group
     const stats: Stats = { packets: 0, decoded: 0, truncated: 0, malformed: 0, skipped: 0, unexplained: 0 };
     const table = new FlowTable();
+    const hashes = new Map<string, string>();
     const perInput = new Map<string, { packets: number; format?: string; problems: string[] }>();
     let baseSec: number | undefined;
     const total = (await Promise.all(captureInputs.map((f) => stat(abs(f)).then((s) => s.size, () => 0)))).reduce((a, b) => a + b, 0);
@@ -208,7 +209,10 @@ export async function analyzeDetailed(paths: string[], opts: AnalyzeOptions): Pr
           problems.push(line);
         },
       };
-      const summary = await readCapture(abs(f), handler, { stdin: opts.stdin });
+      // The inventory's sha256 is taken in the same pass as the packets.
+      const hash = opts.hash !== false ? createHash('sha256') : undefined;
+      const summary = await readCapture(abs(f), handler, { stdin: opts.stdin, onRawChunk: hash ? (c) => hash.update(c) : undefined });
+      if (hash && !summary.aborted) hashes.set(f.path, hash.digest('hex'));
       info.format = summary.format === 'unknown' ? undefined : `${summary.format}${summary.compressed ? '.gz' : ''}`;
       cf.ifindexes = [...ifindexes];
       cf.linktypes = [...linktypes];
@@ -325,7 +329,7 @@ export async function analyzeDetailed(paths: string[], opts: AnalyzeOptions): Pr
         r.commands = dumps.commands.get(f.path) ?? [];
         r.problems = dumps.problems.get(f.path) ?? [];
       }
-      if (opts.hash !== false) r.sha256 = await sha256(abs(f));
+      if (opts.hash !== false) r.sha256 = hashes.get(f.path) ?? (f.path === '-' ? undefined : await sha256(abs(f)));
       inventory.push(r);
     }
     for (const x of refused) {

@@ -26,6 +26,8 @@ export interface ReadCaptureOptions {
   maxDecompressedBytes?: number;
   /** Read size in bytes (default 1 MiB). */
   chunkSize?: number;
+  /** Sees every chunk of the input as read, before decompression (to hash a file in the same pass). */
+  onRawChunk?: (chunk: Buffer) => void;
 }
 
 export const DEFAULT_MAX_DECOMPRESSED_BYTES = 8 * 1024 ** 3;
@@ -187,7 +189,18 @@ export async function readCapture(
     }
   }
 
-  const raw: AsyncIterator<Buffer> = source[Symbol.asyncIterator]();
+  const base: AsyncIterator<Buffer> = source[Symbol.asyncIterator]();
+  const tap = opts.onRawChunk;
+  const raw: AsyncIterator<Buffer> = tap
+    ? {
+        next: async () => {
+          const r = await base.next();
+          if (!r.done) tap(r.value);
+          return r;
+        },
+        return: base.return ? (v?: unknown) => base.return!(v) : undefined,
+      }
+    : base;
   const opened: AsyncIterator<unknown>[] = [raw];
   try {
     return await readOpened(path, handler, summary, problem, raw, opened, chunkSize, maxOut);
