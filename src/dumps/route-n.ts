@@ -9,6 +9,7 @@
  */
 import type { DumpParser, DumpProblem, RouteRecord } from './types.js';
 import { ProblemList, hexToIPv4LE, isIPv4, isIPv6, isMac, maskToPrefix, nonBlank, numbered, toInt, words } from './text.js';
+import { normalizeIp } from '../topology/lookup.js';
 
 const KERNEL = /^\s*Kernel IP(v6)? routing table\s*$/;
 const HEADER4 = /^\s*Destination\s+Gateway\s+Genmask\s+Flags\b/;
@@ -62,23 +63,10 @@ function procFlags(hex: string): string {
   return s;
 }
 
+/** A /proc/net/ipv6_route address (32 hex digits) in RFC 5952 text. */
 function hex6(h: string): string {
-  const groups = h.match(/.{4}/g)!.map((g) => g.replace(/^0+(?=.)/, ''));
-  // compress the longest run of zero groups
-  let best = -1;
-  let bestLen = 0;
-  for (let i = 0; i < 8; ) {
-    if (groups[i] !== '0') {
-      i++;
-      continue;
-    }
-    let j = i;
-    while (j < 8 && groups[j] === '0') j++;
-    if (j - i > bestLen && j - i > 1) (best = i), (bestLen = j - i);
-    i = j;
-  }
-  if (best < 0) return groups.join(':');
-  return `${groups.slice(0, best).join(':')}::${groups.slice(best + bestLen).join(':')}`;
+  const full = h.match(/.{4}/g)!.join(':');
+  return normalizeIp(full) ?? full;
 }
 
 /** BSD destinations: "default", "192.168.1" (network, implied mask), "127", "a/b", "fe80::%em0/64". */
