@@ -97,3 +97,20 @@ export interface CaptureInterface {
 
 /** A record longer than this is refused whatever its length field claims (bounded memory). */
 export const MAX_RECORD_BYTES = 1 << 20;
+
+/** A Frame to reuse for every record of one input. */
+export function newFrame(input: string): Frame {
+  return { input, index: 0, offset: 0, sec: 0, nsec: 0, linktype: 0, bytes: new Uint8Array(0), wireLength: 0, point: {}, cutByEof: false };
+}
+
+/**
+ * Completes a unit (record or block) that began in an earlier chunk, copying only the bytes it
+ * still needs from `chunk` at `off`. Runs once per chunk boundary, not per packet.
+ */
+export function topUp(pending: Buffer, need: number, chunk: Buffer, off: number): { buf: Buffer; off: number; complete: boolean } {
+  const missing = need - pending.length;
+  if (missing <= 0) return { buf: pending, off, complete: true };
+  const take = Math.min(missing, chunk.length - off);
+  if (take <= 0) return { buf: pending, off, complete: false };
+  return { buf: Buffer.concat([pending, chunk.subarray(off, off + take)]), off: off + take, complete: take === missing };
+}

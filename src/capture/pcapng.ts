@@ -29,6 +29,8 @@ import {
   type CaptureHandler,
   type CaptureInterface,
   type Frame,
+  newFrame,
+  topUp,
 } from './frame.js';
 
 export const PCAPNG_SHB = 0x0a0d0d0a;
@@ -183,18 +185,7 @@ export class PcapngParser {
     opts: PcapngParserOptions = {},
   ) {
     this.blocks = opts.recordBlocks ? [] : undefined;
-    this.frame = {
-      input,
-      index: 0,
-      offset: 0,
-      sec: 0,
-      nsec: 0,
-      linktype: 0,
-      bytes: new Uint8Array(0),
-      wireLength: 0,
-      point: {},
-      cutByEof: false,
-    };
+    this.frame = newFrame(input);
   }
 
   /** Feeds the next chunk of the stream. Frames are delivered synchronously. */
@@ -203,17 +194,12 @@ export class PcapngParser {
     let off = this.discard(chunk, 0);
     // Complete a unit started in an earlier chunk, copying only the bytes it needs.
     while (this.pending !== null) {
-      let p: Buffer = this.pending;
-      const missing = this.need - p.length;
-      if (missing > 0) {
-        if (off >= chunk.length) return;
-        const take = Math.min(missing, chunk.length - off);
-        p = Buffer.concat([p, chunk.subarray(off, off + take)]);
-        off += take;
-        if (take < missing) {
-          this.pending = p;
-          return;
-        }
+      const t = topUp(this.pending, this.need, chunk, off);
+      const p = t.buf;
+      off = t.off;
+      if (!t.complete) {
+        this.pending = p;
+        return;
       }
       this.pending = null;
       const r = this.step(p, 0);
