@@ -30,7 +30,7 @@ export function diagnose(flows: DiagnosedFlow[], topo: Topology, captures: Captu
   const findings: Finding[] = [];
 
   // Lost packets: between two nodes' underlay inside a tunnel -> overlay-blocked; else lost.
-  const groups = new Map<string, { from: Step; to: Step; overlay: boolean; port?: number; flows: Set<string>; ev: Evidence[]; count: number; missing: string }>();
+  const groups = new Map<string, { from: Step; to: Step; overlay: boolean; port?: number; type?: string; vni?: number; flows: Set<string>; ids: Set<string>; ev: Evidence[]; count: number; missing: string }>();
   for (const df of flows) {
     for (const l of df.verdict.lost) {
       const from = l.path[l.v.lastSeen!];
@@ -39,11 +39,24 @@ export function diagnose(flows: DiagnosedFlow[], topo: Topology, captures: Captu
       // Inside the tunnel: from the encapsulation (or the sender's NIC) to the receiver's NIC or
       // its decapsulation.
       const overlay = !!encap && (from.action === 'encap' || from.action === 'underlay') && (to.action === 'underlay' || to.action === 'decap');
-      const port = l.journey.tunnel?.port ?? Number(/:(\d+)/.exec(encap?.detail ?? '')?.[1] ?? NaN);
+      const port = l.journey.tunnel?.port ?? encap?.tunnel?.port ?? NaN;
       const key = `${overlay}|${from.host}|${from.interface}|${to.host}|${to.interface}`;
-      const g = groups.get(key) ?? { from, to, overlay, port: Number.isNaN(port) ? undefined : port, flows: new Set(), ev: [], count: 0, missing: captures[l.v.missingCapture!]?.input ?? '?' };
+      const g = groups.get(key) ?? {
+        from,
+        to,
+        overlay,
+        port: Number.isNaN(port) ? undefined : port,
+        type: l.journey.tunnel?.type ?? encap?.tunnel?.type,
+        vni: l.journey.tunnel?.vni ?? encap?.tunnel?.vni,
+        flows: new Set<string>(),
+        ids: new Set<string>(),
+        ev: [],
+        count: 0,
+        missing: captures[l.v.missingCapture!]?.input ?? '?',
+      };
       g.count++;
       g.flows.add(df.label);
+      g.ids.add(df.id);
       if (g.ev.length < MAX_EVIDENCE) g.ev.push(...packetEvidence(l.journey, captures).slice(0, MAX_EVIDENCE - g.ev.length));
       groups.set(key, g);
     }
@@ -68,18 +81,29 @@ export function diagnose(flows: DiagnosedFlow[], topo: Topology, captures: Captu
         what = `were encapsulated by ${from} ${g.from.interface} but never left through ${g.to.interface}`;
         cause = `${g.from.host} itself drops them: a host firewall (iptables/nftables OUTPUT) on ${port}, or no route to the remote VTEP.`;
       }
+      const title = `${g.count} encapsulated packet(s) (${port}) ${what}, while its capture (${g.missing}) was running`;
       findings.push({
         severity: 'critical',
         code: 'overlay-blocked',
-        message: `${g.count} encapsulated packet(s) (${port}) ${what}, while its capture (${g.missing}) was running. ${cause} Flows: ${flowsText}.`,
+        message: `${title}. ${cause} Flows: ${flowsText}.`,
         evidence: [...g.ev, { input: g.missing, text: `no matching packet in ${g.missing}` }],
+        subject: {
+          title,
+          from: place(g.from, fromAddr),
+          to: place(g.to, toAddr),
+          tunnel: { type: g.type, port: g.port, vni: g.vni },
+          flows: [...g.ids],
+          count: g.count,
+        },
       });
     } else {
+      const title = `${g.count} packet(s) seen on ${g.from.host} ${g.from.interface ?? ''} never reached ${g.to.host} ${g.to.interface ?? ''}, whose capture (${g.missing}) was running`;
       findings.push({
         severity: 'error',
         code: 'lost',
-        message: `${g.count} packet(s) seen on ${g.from.host} ${g.from.interface ?? ''} never reached ${g.to.host} ${g.to.interface ?? ''}, whose capture (${g.missing}) was running. Flows: ${flowsText}.`,
+        message: `${title}. Flows: ${flowsText}.`,
         evidence: g.ev,
+        subject: { title, from: place(g.from), to: place(g.to), flows: [...g.ids], count: g.count },
       });
     }
   }
@@ -93,7 +117,7 @@ export function diagnose(flows: DiagnosedFlow[], topo: Topology, captures: Captu
     if (drop) {
       findings.push({
         severity: 'error',
-        code: /no route/.test(drop.detail) ? 'no-route' : 'drop',
+        code: drop.cause === 'no-route' ? 'no-route' : 'drop',
         message: `${df.label}: ${drop.detail} (on ${drop.host})`,
         evidence: [...(drop.evidence ?? []), ...firstPackets(f, captures)],
       });
@@ -143,7 +167,7 @@ export function diagnose(flows: DiagnosedFlow[], topo: Topology, captures: Captu
     }
     // ICMP fragmentation needed / packet too big.
     if (f.protocol === 'icmp' || f.protocol === 'icmp6') {
-      const fn = f.journeys.find((j) => /fragmentation needed|too big/i.test(j.summary));
+      const fn = f.journeys.find((j) => j.tooBig);
       if (fn) {
         findings.push({
           severity: 'error',
@@ -184,6 +208,29 @@ export function diagnose(flows: DiagnosedFlow[], topo: Topology, captures: Captu
     });
   }
   return findings;
+}
+
+/** Captures that provably missed packets another capture of the same point saw. */
+export function captureDropFindings(points: CapturePointInfo[]): Finding[] {
+  const out: Finding[] = [];
+  for (const c of points) {
+    if (!c.missed) continue;
+    out.push({
+      severity: 'warning',
+      code: 'capture-drops',
+      message: `${c.input} (${c.host ?? '?'} ${c.interface ?? '?'}) missed ${c.missed} packet(s) that another capture of the same point saw: the capturing tool dropped them, so what it lacks is not taken as evidence of loss`,
+      evidence: [{ input: c.input }, ...(c.missedExample ? [{ input: c.missedExample.input, packet: c.missedExample.packet, text: 'seen here, missing from ' + c.input }] : [])],
+      subject: { hosts: c.host ? [c.host] : [], count: c.missed },
+    });
+  }
+  return out;
+}
+
+function place(s: Step, address?: string): { host: string; interface?: string; address?: string } {
+  const p: { host: string; interface?: string; address?: string } = { host: s.host };
+  if (s.interface !== undefined) p.interface = s.interface;
+  if (address !== undefined) p.address = address;
+  return p;
 }
 
 function firstPackets(f: Flow, captures: CapturePointInfo[]): Evidence[] {

@@ -7,7 +7,7 @@
  */
 import type { Evidence, Host, Overlay, Pod, TopoInterface, TopoRoute, Topology } from '../topology/model.js';
 import { isLoopbackAddress, lookupRoute, networkOf, ownerOf, subnetContains } from '../topology/lookup.js';
-import type { Step } from './types.js';
+import type { Step, StepTunnel } from './types.js';
 
 export interface PathQuery {
   src: string;
@@ -152,7 +152,7 @@ export function explainPath(topo: Topology, q: PathQuery, hints: PathHints = {})
     if (srcAt.veth) {
       steps.push({ host: srcAt.node.name, interface: srcAt.veth, action: 'bridge', detail: `enters ${br} through ${srcAt.name}'s veth ${srcAt.veth}` });
     } else {
-      steps.push({ host: srcAt.node.name, action: 'unknown', detail: `veth of ${srcAt.name} unknown: ${srcAt.vethMissing}` });
+      steps.push({ host: srcAt.node.name, action: 'unknown', detail: `veth of ${srcAt.name} unknown: ${srcAt.vethMissing}`, cause: 'no-interface' });
     }
     // The node's own address on that bridge (its gateway): delivered to the node there.
     const dstOwner = ownerOf(topo, q.dst);
@@ -172,7 +172,7 @@ export function explainPath(topo: Topology, q: PathQuery, hints: PathHints = {})
     current = srcOwner.host;
     arrivedOn = undefined;
   } else {
-    steps.push({ host: q.src, action: 'unknown', detail: `${q.src} is not an address of any host, pod or pod subnet in the dumps` });
+    steps.push({ host: q.src, action: 'unknown', detail: `${q.src} is not an address of any host, pod or pod subnet in the dumps`, cause: 'no-host' });
     return steps;
   }
 
@@ -185,11 +185,11 @@ export function explainPath(topo: Topology, q: PathQuery, hints: PathHints = {})
     }
     const r = lookupRoute(current, q.dst);
     if (!r) {
-      steps.push({ host: current.name, interface: arrivedOn, action: 'drop', detail: `no route to ${q.dst} in ${current.name}'s routing table` });
+      steps.push({ host: current.name, interface: arrivedOn, action: 'drop', detail: `no route to ${q.dst} in ${current.name}'s routing table`, cause: 'no-route' });
       return steps;
     }
     if (r.type && ['blackhole', 'unreachable', 'prohibit'].includes(r.type)) {
-      steps.push({ host: current.name, interface: arrivedOn, action: 'drop', detail: `route ${routeText(r)}${where(r.evidence)} discards it`, evidence: [r.evidence] });
+      steps.push({ host: current.name, interface: arrivedOn, action: 'drop', detail: `route ${routeText(r)}${where(r.evidence)} discards it`, evidence: [r.evidence], cause: 'blackhole' });
       return steps;
     }
     // A packet that starts on this host is sent by this route; one that arrives is routed by it.
@@ -222,6 +222,7 @@ export function explainPath(topo: Topology, q: PathQuery, hints: PathHints = {})
           interface: dev,
           action: 'unknown',
           detail: `${dev} encapsulates, but the remote VTEP for ${q.dst} is unknown (no fdb/neigh entry, no owner of ${r.gateway ?? 'the gateway'} among the hosts, no captured outer header)`,
+          cause: 'no-vtep',
         });
         return steps;
       }
@@ -234,6 +235,7 @@ export function explainPath(topo: Topology, q: PathQuery, hints: PathHints = {})
           `${dev} ${type.toUpperCase()} VNI ${ov?.vni ?? '?'}: outer ${local} -> ${remote.vtep}:${ov?.port ?? '?'} (VTEP from ${remote.source})` +
           (type === 'vxlan' && ov?.port === 8472 ? `; tcpdump before 4.99.6 prints UDP 8472 as "OTV ... instance ${ov?.vni ?? '?'}"` : ''),
         evidence: remote.evidence,
+        tunnel: stepTunnel(type, ov?.vni, ov?.port, local, remote.vtep),
       });
       const under = lookupRoute(current, remote.vtep);
       const nic = under?.interface ?? iface(current, ov?.local ? ownerOf(topo, ov.local)?.interface.name : undefined)?.name;
@@ -245,13 +247,13 @@ export function explainPath(topo: Topology, q: PathQuery, hints: PathHints = {})
       });
       const far = remote.host ? hostByName(topo, remote.host) : ownerOf(topo, remote.vtep)?.host;
       if (!far) {
-        steps.push({ host: remote.vtep, action: 'unknown', detail: `no dumps of the host owning VTEP ${remote.vtep}: its side of the path is unknown` });
+        steps.push({ host: remote.vtep, action: 'unknown', detail: `no dumps of the host owning VTEP ${remote.vtep}: its side of the path is unknown`, cause: 'no-host' });
         return steps;
       }
       const farNic = ownerOf(topo, remote.vtep)?.interface.name;
       steps.push({ host: far.name, interface: farNic, action: 'underlay', detail: `UDP ${ov?.port ?? '?'} from ${local} arrives on ${far.name}'s ${farNic ?? '?'}` });
       const farDev = topo.overlay.find((o) => o.host === far.name && o.type === type)?.device ?? dev;
-      steps.push({ host: far.name, interface: farDev, action: 'decap', detail: `${farDev} decapsulates VNI ${ov?.vni ?? '?'}: inner ${q.src} -> ${q.dst}` });
+      steps.push({ host: far.name, interface: farDev, action: 'decap', detail: `${farDev} decapsulates VNI ${ov?.vni ?? '?'}: inner ${q.src} -> ${q.dst}`, tunnel: stepTunnel(type, ov?.vni, ov?.port, local, remote.vtep) });
       current = far;
       arrivedOn = farDev;
       continue;
@@ -268,6 +270,7 @@ export function explainPath(topo: Topology, q: PathQuery, hints: PathHints = {})
         host: r.gateway ?? q.dst,
         action: 'unknown',
         detail: external ? `${q.dst} is outside the hosts in the dumps: the path beyond ${current.name} is not known` : `next hop ${r.gateway ?? q.dst} has no dumps`,
+        cause: 'no-host',
       });
       return steps;
     }
@@ -281,22 +284,32 @@ export function explainPath(topo: Topology, q: PathQuery, hints: PathHints = {})
     current = next;
     arrivedOn = inIf;
   }
-  steps.push({ host: current?.name ?? '?', action: 'unknown', detail: `more than ${MAX_HOPS} hops: a routing loop?` });
+  steps.push({ host: current?.name ?? '?', action: 'unknown', detail: `more than ${MAX_HOPS} hops: a routing loop?`, cause: 'other' });
   return steps;
 }
 
 function finishAtPod(steps: Step[], dstAt: Attachment, q: PathQuery, what: string): void {
   if (!dstAt.node) {
-    steps.push({ host: q.dst, action: 'unknown', detail: `${q.dst} is not a pod or host in the dumps` });
+    steps.push({ host: q.dst, action: 'unknown', detail: `${q.dst} is not a pod or host in the dumps`, cause: 'no-host' });
     return;
   }
   const br = dstAt.bridge?.name ?? 'bridge';
   if (dstAt.veth) {
     steps.push({ host: dstAt.node.name, interface: dstAt.veth, action: 'bridge', detail: `leaves ${br} through ${dstAt.name}'s veth ${dstAt.veth}` });
   } else {
-    steps.push({ host: dstAt.node.name, action: 'unknown', detail: `veth of ${dstAt.name} unknown: ${dstAt.vethMissing}` });
+    steps.push({ host: dstAt.node.name, action: 'unknown', detail: `veth of ${dstAt.name} unknown: ${dstAt.vethMissing}`, cause: 'no-interface' });
   }
   steps.push({ host: dstAt.name, interface: 'eth0', action: 'deliver', detail: `${what}reaches ${dstAt.pod ? `pod ${dstAt.name}` : q.dst} on eth0` });
+}
+
+function stepTunnel(type: string, vni: number | undefined, port: number | undefined, src: string | undefined, dst: string | undefined): StepTunnel {
+  const t: StepTunnel = { type };
+  if (vni !== undefined) t.vni = vni;
+  if (port !== undefined) t.port = port;
+  t.outer = {};
+  if (src !== undefined && src !== '?') t.outer.src = src;
+  if (dst !== undefined) t.outer.dst = dst;
+  return t;
 }
 
 /** One line: pod2 -> cni0 -> flannel.1 [vxlan 1] -> eth0 => eth0 -> flannel.1 -> cni0 -> pod1 */
@@ -313,7 +326,7 @@ export function pathSummary(steps: Step[], vni?: number, at?: number): string {
     else if (s.action === 'drop') label = `DROP@${s.interface ?? s.host}`;
     else if (s.action === 'loopback') label = `lo`;
     else label = s.interface ?? '?';
-    if (s.action === 'encap') label += ` [${/GENEVE/.test(s.detail) ? 'geneve' : 'vxlan'} ${vni ?? /VNI (\d+)/.exec(s.detail)?.[1] ?? '?'}]`;
+    if (s.action === 'encap') label += ` [${s.tunnel?.type ?? 'vxlan'} ${vni ?? s.tunnel?.vni ?? '?'}]`;
     const sep = parts.length === 0 ? '' : s.action === 'underlay' && prevHost !== undefined && prevHost !== s.host ? ' => ' : ' -> ';
     // The step a sighting is at is marked: pod2 -> vethX -> [cni0] -> flannel.1 ...
     if (i === at) label = `[${label}]`;

@@ -46,6 +46,8 @@ export interface Journey {
   df?: boolean;
   fragment?: boolean;
   ipLength?: number;
+  /** ICMP fragmentation needed (type 3 code 4) or ICMPv6 packet too big (type 2). */
+  tooBig?: boolean;
   tunnel?: { type: string; vni?: number; port?: number };
   outer?: { src: string; dst: string; sport?: number; dport?: number };
   /** The packet identity (only while building: FlowTable.seal() drops it). */
@@ -76,33 +78,6 @@ export interface Flow {
 function endpointKey(ip: string, port?: number): string {
   return port === undefined ? ip : `${ip}:${port}`;
 }
-
-/** Conversation key, independent of direction. */
-export function conversationKey(o: Observation): { key: string; a: string; b: string } {
-  const i = o.inner;
-  let a: string;
-  let b: string;
-  let proto = i.proto;
-  if (i.proto === 'tcp' || i.proto === 'udp') {
-    a = endpointKey(i.src, i.sport);
-    b = endpointKey(i.dst, i.dport);
-  } else {
-    a = i.src;
-    b = i.dst;
-  }
-  if ((i.proto === 'icmp' || i.proto === 'icmp6') && i.icmpId !== undefined && isEcho(i.proto, i.icmpType)) {
-    proto = `${i.proto}-echo-${i.icmpId}`;
-  }
-  const [x, y] = a < b ? [a, b] : [b, a];
-  return { key: `${proto}|${x}|${y}`, a, b };
-}
-
-export function isEcho(proto: string, type?: number): boolean {
-  if (proto === 'icmp') return type === 8 || type === 0;
-  if (proto === 'icmp6') return type === 128 || type === 129;
-  return false;
-}
-
 
 /** Whether a packet (identity, capture point, time) is another sighting of journey `c`. */
 function matches(c: Journey, identity: string, capture: number, iface: string | undefined, t: number): boolean {
@@ -508,6 +483,7 @@ export class FlowTable {
       df: n.kind !== NET_ARP && n.dontFragment ? true : undefined,
       fragment: n.kind !== NET_ARP && (n.moreFragments || n.fragOffset > 0) ? true : undefined,
       ipLength: n.kind !== NET_ARP && n.length > 0 ? n.length : undefined,
+      tooBig: (f.proto === 1 && f.icmpType === 3 && f.icmpCode === 4) || (f.proto === 58 && f.icmpType === 2) ? true : undefined,
       tunnel,
       outer,
       identity: flat(identity ?? f.identity(book, this.protoName(f.proto, n))),

@@ -20,12 +20,28 @@ export const ACTIONS = [
 ] as const;
 export type Action = (typeof ACTIONS)[number];
 
+/** Why a path stops at a `drop` or `unknown` step (contract vocabulary, docs/report-json.md). */
+export const STEP_CAUSES = ['no-route', 'blackhole', 'observed-loss', 'underlay-loss', 'no-vtep', 'no-interface', 'no-host', 'other'] as const;
+export type StepCause = (typeof STEP_CAUSES)[number];
+
+/** The tunnel of an `encap`/`decap` step, as typed facts (the detail is rendered from them). */
+export interface StepTunnel {
+  type: string;
+  vni?: number;
+  port?: number;
+  outer?: { src?: string; dst?: string };
+}
+
 export interface Step {
   host: string;
   interface?: string;
   action: Action;
   detail: string;
   evidence?: Evidence[];
+  /** encap/decap: the tunnel (additive to podpath.report/1). */
+  tunnel?: StepTunnel;
+  /** drop/unknown: why (additive to podpath.report/1). */
+  cause?: StepCause;
 }
 
 export const FLOW_KINDS = ['intra-pod', 'same-node', 'cross-node', 'host', 'external'] as const;

@@ -96,10 +96,11 @@ function lostEnds(report: Report, f: Finding): { from?: string; to?: string } {
     (e.packet !== undefined ? fromHosts : toHosts).add(h);
   }
   for (const h of fromHosts) toHosts.delete(h);
-  // The message names them too: "... left A (addr) on dev and never arrived on B (addr) dev".
-  const m = /left (\S+?)(?: \([^)]*\))? on .*?never (?:arrived on|reached) (\S+?)(?: \(|\s|,|$)/.exec(f.message);
-  const from = fromHosts.size === 1 ? [...fromHosts][0] : m?.[1];
-  const to = toHosts.size === 1 ? [...toHosts][0] : m?.[2];
+  // The finding names them too (its subject).
+  // Between two nodes, the finding names both ends (its subject).
+  const s = f.code === 'overlay-blocked' && f.subject?.from && f.subject.to && f.subject.from.host !== f.subject.to.host ? f.subject : undefined;
+  const from = fromHosts.size === 1 ? [...fromHosts][0] : s?.from?.host;
+  const to = toHosts.size === 1 ? [...toHosts][0] : s?.to?.host;
   return { from, to };
 }
 
@@ -127,8 +128,7 @@ export function lostLinks(report: Report): LostLink[] {
     if (from === undefined || to === undefined) continue;
     const ov = report.topology.overlay.find((o) => o.host === from);
     if (overlay) {
-      const p = /UDP (\d+)/.exec(f.message);
-      port ??= p ? Number(p[1]) : ov?.port;
+      port ??= f.subject?.tunnel?.port ?? ov?.port;
       vni ??= ov?.vni;
     }
     out.push({
@@ -168,8 +168,8 @@ function headlineOf(report: Report, worst: Finding, lost: LostLink[]): string {
     return `packets from ${link.from} never reached ${link.to}`;
   }
   // Everything else: the message's first sentence.
-  const first = /^(.*?[^.\d])\.(\s|$)/.exec(worst.message)?.[1] ?? worst.message;
-  return first.replace(/\.$/, '');
+  const first = worst.subject?.title ?? worst.message;
+  return first.endsWith('.') ? first.slice(0, -1) : first;
 }
 
 export function summarize(report: Report): Summary {

@@ -159,11 +159,32 @@ export interface Overlay {
 
 export type Severity = 'info' | 'warning' | 'error' | 'critical';
 
+/**
+ * What a finding is about, as typed facts (additive to podpath.report/1): renderers and the
+ * headline read these, never the message.
+ */
+export interface FindingSubject {
+  /** The short statement the headline shows ("UDP 8472 between A and B is dropped"). */
+  title?: string;
+  /** Hosts the finding names. */
+  hosts?: string[];
+  /** Where packets were last seen and where they went missing (lost, overlay-blocked). */
+  from?: { host: string; interface?: string; address?: string };
+  to?: { host: string; interface?: string; address?: string };
+  /** Tunnel facts (overlay-blocked, vxlan-mismatch). */
+  tunnel?: { type?: string; port?: number; vni?: number };
+  /** Flow ids the finding covers. */
+  flows?: string[];
+  /** How many packets or items it counts. */
+  count?: number;
+}
+
 export interface Finding {
   severity: Severity;
   code: string;
   message: string;
   evidence: Evidence[];
+  subject?: FindingSubject;
 }
 
 /** A capture tied to a host and an interface. */
