@@ -10,6 +10,7 @@
  * Everything from the incidents goes through the escapers of src/report/escape.ts; slugs are
  * [A-Za-z0-9._-] only, so they are safe in links.
  */
+import { SEVERITIES } from '../severity.js';
 import { createHash } from 'node:crypto';
 import { escapeAttr, escapeHtml as h, escapeMarkdown, markdownCode } from '../report/escape.js';
 import type { Severity } from '../topology/model.js';
@@ -43,7 +44,7 @@ function plural(n: number, w: string): string {
 /** "4 incidents: 1 critical, 1 error, 2 without findings, 1 failed". */
 export function indexCounts(entries: IncidentEntry[]): string {
   const by = (l: string) => entries.filter((e) => level(e) === l).length;
-  const parts = (['critical', 'error', 'warning', 'info'] as const).filter((l) => by(l) > 0).map((l) => `${by(l)} ${l}`);
+  const parts = SEVERITIES.filter((l) => by(l) > 0).map((l) => `${by(l)} ${l}`);
   if (by('none')) parts.push(`${by('none')} without findings`);
   if (by('failed')) parts.push(`${by('failed')} failed`);
   return `${plural(entries.length, 'incident')}${parts.length ? ': ' + parts.join(', ') : ''}`;

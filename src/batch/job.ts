@@ -3,6 +3,7 @@
  * `<out>/<slug>/report.{md,html,json}`, and return the index row. Never throws: anything that
  * goes wrong makes the incident `failed` with a one-line error.
  */
+import { SEVERITIES } from '../severity.js';
 import { rm } from 'node:fs/promises';
 import { basename, dirname, join } from 'node:path';
 import { analyze } from '../analyze.js';
@@ -49,7 +50,7 @@ export function entryOf(job: Pick<Job, 'slug' | 'path'>, report: Report): Incide
   const e = emptyEntry(job);
   const s = summarize(report);
   for (const f of report.findings) e.findings[f.severity]++;
-  const worst = (['critical', 'error', 'warning', 'info'] as const).find((x) => e.findings[x] > 0);
+  const worst = SEVERITIES.find((x) => e.findings[x] > 0);
   e.worst = worst ?? null;
   // summary.ts's worst skips info findings for the headline; the row names the worst code.
   e.worstCode = s.worst?.code ?? (worst ? report.findings.find((f) => f.severity === worst)!.code : null);

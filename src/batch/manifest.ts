@@ -4,6 +4,8 @@
  * checked field by field (a slug must be one safe path component), so a tampered manifest can
  * neither write outside --out nor inject markup (the index escapes everything anyway).
  */
+import { randomBytes } from 'node:crypto';
+import { SEVERITIES } from '../severity.js';
 import { constants } from 'node:fs';
 import { copyFile, lstat, readFile, readdir, rename, rm } from 'node:fs/promises';
 import { join, resolve } from 'node:path';
@@ -22,7 +24,6 @@ export async function writeManifest(out: string, index: number, count: number, t
   return name;
 }
 
-const SEVERITIES = ['info', 'warning', 'error', 'critical'] as const;
 const nat = (v: unknown): number => (typeof v === 'number' && Number.isSafeInteger(v) && v >= 0 ? v : NaN);
 const str = (v: unknown): string => (typeof v === 'string' ? v : '');
 
@@ -133,7 +134,7 @@ export async function copyReports(fromDir: string, out: string, slug: string): P
   for (const name of REPORT_FILES) {
     const st = await lstat(join(src, name)).catch(() => undefined);
     if (!st?.isFile()) return `${slug}: ${name} missing in ${fromDir}`;
-    const tmp = join(dest, `.${name}.copy-${process.pid}`);
+    const tmp = join(dest, `.${name}.copy-${randomBytes(8).toString('hex')}`);
     await rm(tmp, { force: true });
     await copyFile(join(src, name), tmp, constants.COPYFILE_EXCL);
     await rename(tmp, join(dest, name));

@@ -3,6 +3,7 @@
  * the shard manifest), and say which exit code the batch calls for. Also the merge of shard
  * manifests. docs/batch.md.
  */
+import { SEVERITIES, atLeast } from '../severity.js';
 import { lstat } from 'node:fs/promises';
 import { resolve } from 'node:path';
 import { EXIT, UserError, type Io } from '../io.js';
@@ -16,7 +17,8 @@ import { progressLine } from './progress.js';
 import type { IncidentEntry, Job } from './types.js';
 import { outDir, writeFileIn } from './write.js';
 
-const SEVERITIES: readonly Severity[] = ['info', 'warning', 'error', 'critical'];
+/** --fail-on's choices, least severe first (the order is src/severity.ts'). */
+const FAIL_ON: readonly Severity[] = [...SEVERITIES].reverse();
 
 export interface BatchOptions {
   out: string;
@@ -38,8 +40,7 @@ export function exitCode(entries: IncidentEntry[], failOn: Severity | undefined)
   const ok = entries.filter((e) => e.status === 'ok');
   if (ok.length === 0) return EXIT.NO_INPUT;
   if (failOn) {
-    const at = SEVERITIES.indexOf(failOn);
-    if (ok.some((e) => e.worst !== null && SEVERITIES.indexOf(e.worst) >= at)) return EXIT.FINDING;
+        if (ok.some((e) => e.worst !== null && atLeast(e.worst, failOn))) return EXIT.FINDING;
   }
   return EXIT.OK;
 }

@@ -4,6 +4,7 @@
  * a reader never sees half a file), and an incident folder that exists as anything but a real
  * folder (a symlink to elsewhere) is refused.
  */
+import { randomBytes } from 'node:crypto';
 import { lstat, mkdir, rename, rm, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { slugDir } from './slug.js';
@@ -13,7 +14,7 @@ let counter = 0;
 /** Writes `name` (a plain file name) in `dir` atomically. */
 export async function writeFileIn(dir: string, name: string, data: string): Promise<void> {
   if (!/^[A-Za-z0-9_][A-Za-z0-9._-]*$/.test(name)) throw new Error(`unsafe file name ${JSON.stringify(name)}`);
-  const tmp = join(dir, `.${name}.tmp-${process.pid}-${process.hrtime.bigint()}-${counter++}`);
+  const tmp = join(dir, `.${name}.tmp-${randomBytes(8).toString('hex')}-${counter++}`);
   try {
     await writeFile(tmp, data, { flag: 'wx' });
     await rename(tmp, join(dir, name));

@@ -20,7 +20,7 @@ import { isPcapMagic, PcapParser } from './pcap.js';
 import { isPcapngMagic, PcapngParser } from './pcapng.js';
 
 export interface ReadCaptureOptions {
-  /** The stream read for the input "-" (default: process.stdin). */
+  /** The stream read for the input "-" (the CLI passes standard input; without it "-" is a problem). */
   stdin?: Readable;
   /** Ceiling on the decompressed size of a gzip input (default 8 GiB). */
   maxDecompressedBytes?: number;
@@ -171,7 +171,11 @@ export async function readCapture(
 
   let source: Readable;
   if (path === '-') {
-    source = opts.stdin ?? process.stdin;
+    if (!opts.stdin) {
+      problem('standard input is not available');
+      return summary;
+    }
+    source = opts.stdin;
   } else {
     try {
       const st = await stat(path);

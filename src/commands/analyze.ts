@@ -3,6 +3,7 @@
  * summary, flows with their paths and verdicts, findings with evidence.
  * `podpath explain <paths..> --flow "A > B" | --packet FILE#N`: the hop-by-hop story.
  */
+import { SEVERITIES, atLeast } from '../severity.js';
 import type { Argv } from 'yargs';
 import type { Command } from './command.js';
 import { EXIT, UserError, stderrLine, type Io } from '../io.js';
@@ -12,7 +13,8 @@ import type { Report } from '../path/types.js';
 import type { Severity } from '../topology/model.js';
 import { parseHostOptions } from './topology.js';
 
-const SEVERITIES: readonly Severity[] = ['info', 'warning', 'error', 'critical'];
+/** --fail-on's choices, least severe first (the order is src/severity.ts'). */
+const FAIL_ON: readonly Severity[] = [...SEVERITIES].reverse();
 
 function common(y: Argv): Argv {
   return y
@@ -71,8 +73,7 @@ export function finish(report: Report, argv: Record<string, unknown>, io: Io): n
   }
   const failOn = argv['fail-on'] as Severity | undefined;
   if (failOn) {
-    const at = SEVERITIES.indexOf(failOn);
-    if (report.findings.some((f) => SEVERITIES.indexOf(f.severity) >= at)) return EXIT.FINDING;
+        if (report.findings.some((f) => atLeast(f.severity, failOn))) return EXIT.FINDING;
   }
   return EXIT.OK;
 }
@@ -87,7 +88,7 @@ export const analyzeCommand: Command = {
   builder(y: Argv): Argv {
     return common(y)
       .option('format', { choices: FORMATS, default: 'text' as const, describe: 'output format (json: docs/report-json.md)' })
-      .option('fail-on', { choices: SEVERITIES, describe: 'exit 1 when a finding at or above this severity is reported' })
+      .option('fail-on', { choices: FAIL_ON, describe: 'exit 1 when a finding at or above this severity is reported' })
       .example('$0 analyze samples/blocked-overlay', 'an incident folder: one sub-folder per node')
       .example('$0 analyze incident.tar.gz --format markdown > report.md', 'a collector archive, as a ticket attachment')
       .example('$0 analyze node1/eth0.pcap node2/eth0.pcap --fail-on error', 'exit 1 when something is broken');

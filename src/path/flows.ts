@@ -10,7 +10,7 @@
 import { NET_ARP, TCP_ACK, TCP_SYN, TUNNEL_NAMES, type NetHeader, type Packet } from '../decode/packet.js';
 import { netProto, tcpFlagString } from '../decode/summary.js';
 import { packetBody } from '../report/packet-line.js';
-import { AddressBook } from './observe.js';
+import { AddressBook } from './address-book.js';
 import type { Observation } from './types.js';
 
 export const MAX_JOURNEYS = 2000;
@@ -185,7 +185,7 @@ function mix(h: number, v: number): number {
 
 /**
  * The fields of the packet being added, as numbers (-1: absent), read once from the Packet. These
- * are exactly the Observation's fields that grouping and matching use (see observe()).
+ * are exactly the Observation's fields that grouping and matching use (see test/fuzz/observe-ref.ts).
  */
 class Fields {
   proto = 0;

@@ -7,11 +7,13 @@
 import type { Evidence, Finding, Host, Severity, TopoInterface, Topology } from '../topology/model.js';
 import type { FlowReport, Report, Step } from '../path/types.js';
 
-export const SEVERITY_ORDER: Severity[] = ['critical', 'error', 'warning', 'info'];
+import { SEVERITIES, severityIndex } from '../severity.js';
+
+/** The one order (src/severity.ts), as the renderers name it. */
+export const SEVERITY_ORDER: readonly Severity[] = SEVERITIES;
 
 export function severityRank(s: Severity): number {
-  const i = SEVERITY_ORDER.indexOf(s);
-  return i < 0 ? SEVERITY_ORDER.length : i;
+  return severityIndex(s);
 }
 
 /** Findings sorted worst first (stable: equal severities keep the report's order). */

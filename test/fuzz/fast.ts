@@ -15,7 +15,7 @@ import { Decoder } from '../../src/decode/decoder.js';
 import { summarize } from '../../src/decode/summary.js';
 import { parseDump } from '../../src/dumps/index.js';
 import { pcapngInterfaceNames } from '../../src/inputs/pcapng-names.js';
-import { observe } from '../../src/path/observe.js';
+import { observe } from './observe-ref.js';
 import { packetLine } from '../../src/report/packet-line.js';
 import { buildTopology, type HostSection } from '../../src/topology/build.js';
 import { execRng, gzipVariant, LINKTYPES, mutateCapture, mutateDump, Rng, type Log } from './mutate.js';

@@ -21,7 +21,7 @@ import { summarize } from '../../src/decode/summary.js';
 import { LINKTYPE_DECODERS } from '../../src/decode/tables.js';
 import { parseDump, parsers } from '../../src/dumps/index.js';
 import { pcapngInterfaceNames } from '../../src/inputs/pcapng-names.js';
-import { observe } from '../../src/path/observe.js';
+import { observe } from '../fuzz/observe-ref.js';
 import { packetLine } from '../../src/report/packet-line.js';
 import { pcap, pcapHeader, pcapng, type NgPacket, type Rec } from './writers.js';
 
