@@ -25,7 +25,7 @@ set -Eeuo pipefail
 
 LAB_DIR=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
 SCENARIO=cilium-geneve
-[ $# -eq 1 ] && [ -n "${1%/}" ] || { echo "usage: bash samples/lab/cilium.sh OUTDIR" >&2; exit 2; }
+if [ $# -ne 1 ] || [ -z "${1%/}" ]; then echo "usage: bash samples/lab/cilium.sh OUTDIR" >&2; exit 2; fi
 OUT=${1%/}
 if [ "$(id -u)" != 0 ]; then
   echo "cilium-lab: must run as root (network namespaces, veth, tap)" >&2
@@ -99,8 +99,8 @@ ns_add() { # host netns role [node]
 pair_rec() { printf '%s\t%s\t%s\t%s\n' "$@" >>"$SC/pairs.tsv"; }
 
 # --- the cluster -----------------------------------------------------------------------------------
-CP=ip-10-32-11-62
-WK=ip-10-32-7-224
+CP='ip-10-32-11-62'
+WK='ip-10-32-7-224'
 declare -A NODE_IP=() NODE_X=() ROUTER4=() ROUTER6=() GMAC=() VNI_OUT=()
 NODE_IP[$CP]=10.32.11.62; NODE_X[$CP]=0; ROUTER4[$CP]=10.0.0.215; ROUTER6[$CP]=fd00:10::d7
 NODE_IP[$WK]=10.32.7.224; NODE_X[$WK]=1; ROUTER4[$WK]=10.0.1.47;  ROUTER6[$WK]=fd00:10:0:1::2f
