@@ -15,6 +15,7 @@ import os
 import sys
 import time
 
+sys.dont_write_bytecode = True  # no __pycache__ in samples/lab
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 from describe import SCHEMA, capture_info, fail, tsv  # noqa: E402  (the seed lab's readers)
 
