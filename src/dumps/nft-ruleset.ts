@@ -150,7 +150,7 @@ function elementsOf(inner: string): { key: string; value?: string; comment?: str
   });
 }
 
-const VERDICTS = /\b(accept|drop|reject|return|queue|continue|jump|goto)\b/g;
+const VERDICTS = /(?:^|\s)(accept|drop|reject|return|queue|continue|jump|goto)(?=\s|$)/g;
 
 function readRule(r: NftRecord, raw: string): void {
   const top = topLevel(raw);
@@ -174,7 +174,7 @@ function readRule(r: NftRecord, raw: string): void {
       else if (target) r[last[1] as 'jump' | 'goto'] = '{anonymous}';
     }
   }
-  const nat = /\b(dnat|snat|masquerade|redirect)\b/.exec(top);
+  const nat = /(?:^|\s)(dnat|snat|masquerade|redirect)(?=\s|$)/.exec(top);
   if (nat) {
     const type = nat[1] as 'dnat' | 'snat' | 'masquerade' | 'redirect';
     const n: NonNullable<NftRecord['nat']> = { type };
@@ -201,7 +201,8 @@ function readRule(r: NftRecord, raw: string): void {
     if (flags.length) n.flags = flags;
     r.nat = n;
   }
-  const vi = /\bvmap\b/.exec(top);
+  const vi0 = /(?:^|\s)vmap(?=\s|$)/.exec(top);
+  const vi = vi0 ? { index: vi0.index + vi0[0].length - 4 } : undefined;
   if (vi) {
     const key = raw.slice(0, vi.index).replace(/\bcounter\s+packets\s+\d+\s+bytes\s+\d+\s*/, '').trim();
     const vmap: NonNullable<NftRecord['vmap']> = { key };
