@@ -23,6 +23,12 @@ import { ipNeigh } from './ip-neigh.js';
 import { kubectlNodes, kubectlPods } from './kubectl.js';
 import { sockets } from './sockets.js';
 import { hostname } from './hostname.js';
+import { iptablesSave } from './iptables-save.js';
+import { iptablesList } from './iptables-list.js';
+import { nftRuleset } from './nft-ruleset.js';
+import { ipvsadm } from './ipvsadm.js';
+import { conntrack } from './conntrack.js';
+import { kubectlEndpointSlices, kubectlEndpoints, kubectlServices } from './kubectl-services.js';
 
 export type { DumpSection, DumpProblem, DumpRecord, DumpCommand, DumpParser } from './types.js';
 
@@ -40,6 +46,14 @@ export const parsers: readonly DumpParser[] = [
   kubectlNodes,
   sockets,
   hostname,
+  iptablesSave,
+  iptablesList,
+  nftRuleset,
+  ipvsadm,
+  conntrack,
+  kubectlServices,
+  kubectlEndpoints,
+  kubectlEndpointSlices,
 ] as DumpParser[];
 
 /** Below this confidence content is not recognized. */
@@ -61,10 +75,26 @@ export const COMMAND_NAMES: Record<DumpCommand, string> = {
   'kubectl-nodes': 'kubectl get nodes',
   sockets: 'netstat/ss',
   hostname: 'hostname',
+  'iptables-save': 'iptables-save',
+  'iptables-list': 'iptables -L',
+  'nft-ruleset': 'nft list ruleset',
+  ipvsadm: 'ipvsadm -Ln',
+  conntrack: 'conntrack -L',
+  'kubectl-services': 'kubectl get svc',
+  'kubectl-endpoints': 'kubectl get endpoints',
+  'kubectl-endpointslices': 'kubectl get endpointslices',
   unknown: 'unknown',
 };
 
 const NAME_HINTS: [DumpCommand, RegExp][] = [
+  ['iptables-save', /ip6?tables-(legacy-|nft-)?save|(^|-)ip6?tables-s(-|$)/],
+  ['iptables-list', /ip6?tables-(t-\w+-)?(l|nl|l-n|ln|lnv|nvl|l-n-v|nl-v|vnl|list)(-|$)/],
+  ['nft-ruleset', /(^|-)nft(ables)?(-|$)/],
+  ['ipvsadm', /ipvsadm/],
+  ['conntrack', /conntrack/],
+  ['kubectl-endpointslices', /endpointslices?|(^|-)eps(-|$)/],
+  ['kubectl-endpoints', /(^|-)(endpoints?|ep)(-|$)/],
+  ['kubectl-services', /(^|-)(svc|services)(-|$)/],
   ['bridge-vlan', /bridge-(\w+-)*vlan|^vlans?(-|$)/],
   ['bridge-fdb', /fdb/],
   ['kubectl-pods', /(^|-)(pods?|po)(-|$)/],

@@ -18,7 +18,7 @@ export interface SessionPart {
 }
 
 /** Programs whose output podpath reads, plus wrappers; a bare line starting with one may be a command. */
-const KNOWN = new Set(['ip', 'route', 'netstat', 'ss', 'bridge', 'kubectl', 'k', 'oc', 'kubecolor', 'arp', 'hostname', 'cat', 'sudo', 'docker', 'podman', 'nerdctl', 'crictl', 'nsenter', 'microk8s', 'k3s', 'ifconfig', 'tcpdump', 'ping', 'curl', 'watch']);
+const KNOWN = new Set(['ip', 'route', 'netstat', 'ss', 'bridge', 'kubectl', 'k', 'oc', 'kubecolor', 'arp', 'hostname', 'cat', 'sudo', 'docker', 'podman', 'nerdctl', 'crictl', 'nsenter', 'microk8s', 'k3s', 'ifconfig', 'tcpdump', 'ping', 'curl', 'watch', 'iptables', 'ip6tables', 'iptables-save', 'ip6tables-save', 'iptables-legacy', 'iptables-nft', 'iptables-legacy-save', 'iptables-nft-save', 'ip6tables-legacy-save', 'ip6tables-nft-save', 'nft', 'ipvsadm', 'conntrack']);
 
 const STRONG = [
   // [root@host ~]# cmd   [fedora@fedora ~]ip a   [root@host ~]$ cmd
@@ -27,6 +27,8 @@ const STRONG = [
   /^[\w.-]+@[\w.-]+(?::[^\s#$%]*)?\s?[#$%]\s?(.*)$/,
   // node01:~ # cmd (SUSE)
   /^[\w.-]+:[~/][^\s#$]*\s?[#$]\s(.*)$/,
+  // sh-5.2# cmd   bash-4.4$ cmd (a shell without a configured prompt, e.g. `oc debug node/X`)
+  /^(?:ba|da|z|k|a)?sh-\d+(?:\.\d+)*[#$]\s?(.*)$/,
   // PS C:\> cmd
   /^PS [A-Z]:\\[^>]*>\s?(.*)$/,
 ];
@@ -211,7 +213,40 @@ export function commandFor(commandLine: string): CommandMapping | undefined {
       const what = (args[i] ?? '').toLowerCase().split(/[/,]/)[0];
       if (['pods', 'pod', 'po'].includes(what)) return { command: 'kubectl-pods', program: 'kubectl get pods' };
       if (['nodes', 'node', 'no'].includes(what)) return { command: 'kubectl-nodes', program: 'kubectl get nodes' };
+      if (['svc', 'service', 'services'].includes(what)) return { command: 'kubectl-services', program: 'kubectl get svc' };
+      if (['ep', 'endpoints', 'endpoint'].includes(what)) return { command: 'kubectl-endpoints', program: 'kubectl get endpoints' };
+      if (['endpointslices', 'endpointslice', 'endpointslices.discovery.k8s.io'].includes(what))
+        return { command: 'kubectl-endpointslices', program: 'kubectl get endpointslices' };
       return { command: 'unknown', program: `kubectl get ${what}`.trim() };
+    }
+    case 'iptables-save':
+    case 'ip6tables-save':
+    case 'iptables-legacy-save':
+    case 'iptables-nft-save':
+    case 'ip6tables-legacy-save':
+    case 'ip6tables-nft-save':
+      return { command: 'iptables-save', program: prog };
+    case 'iptables':
+    case 'ip6tables':
+    case 'iptables-legacy':
+    case 'iptables-nft':
+    case 'ip6tables-legacy':
+    case 'ip6tables-nft': {
+      const short = args.filter((a) => /^-[a-zA-Z]+$/.test(a)).join('');
+      if (args.includes('--list') || /L/.test(short)) return { command: 'iptables-list', program: `${prog} -L` };
+      if (args.includes('--list-rules') || /S/.test(short)) return { command: 'iptables-save', program: `${prog} -S` };
+      return { command: 'unknown', program: prog };
+    }
+    case 'nft': {
+      if (args.some((a) => a === '-j' || a === '--json' || /^-[a-zA-Z]*j/.test(a))) return { command: 'unknown', program: 'nft -j' };
+      return plain[0] === 'list' ? { command: 'nft-ruleset', program: `nft list ${plain[1] ?? ''}`.trim() } : { command: 'unknown', program: `nft ${plain[0] ?? ''}`.trim() };
+    }
+    case 'ipvsadm':
+      return { command: 'ipvsadm', program: 'ipvsadm' };
+    case 'conntrack': {
+      const short = args.filter((a) => /^-[a-zA-Z]+$/.test(a)).join('');
+      if (/[LEG]/.test(short) || args.some((a) => ['--dump', '--event', '--get'].includes(a))) return { command: 'conntrack', program: 'conntrack' };
+      return { command: 'unknown', program: 'conntrack' };
     }
     case 'hostname':
       return plain.length === 0 && !args.some((a) => /^-[iIA]|--ip|--all-ip/.test(a))
@@ -224,6 +259,7 @@ export function commandFor(commandLine: string): CommandMapping | undefined {
       const f = plain[plain.length - 1] ?? '';
       if (/\/proc\/net\/(route|ipv6_route)$/.test(f)) return { command: 'route-n', program: `cat ${f}` };
       if (/(^|\/)hostname$/.test(f)) return { command: 'hostname', program: `cat ${f}` };
+      if (/\/proc\/net\/(nf|ip)_conntrack$/.test(f)) return { command: 'conntrack', program: `cat ${f}` };
       if (/\/proc\/net\/arp$/.test(f)) return { command: 'unknown', program: `cat ${f}` };
       return undefined;
     }

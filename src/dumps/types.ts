@@ -3,6 +3,18 @@
  * (docs/dumps-json.md, schema "podpath.dumps/1"): fields are only ever added, never renamed.
  * Every record keeps the 1-based `line` of the input it came from, for evidence.
  */
+import type {
+  ConntrackRecord,
+  IptablesListRecord,
+  IptablesSaveRecord,
+  IpvsRecord,
+  KubectlEndpointSliceRecord,
+  KubectlEndpointsRecord,
+  KubectlServiceRecord,
+  NftRecord,
+} from './nat-types.js';
+
+export type * from './nat-types.js';
 
 export type DumpCommand =
   | 'ip-addr'
@@ -16,6 +28,14 @@ export type DumpCommand =
   | 'kubectl-nodes'
   | 'sockets'
   | 'hostname'
+  | 'iptables-save'
+  | 'iptables-list'
+  | 'nft-ruleset'
+  | 'ipvsadm'
+  | 'conntrack'
+  | 'kubectl-services'
+  | 'kubectl-endpoints'
+  | 'kubectl-endpointslices'
   | 'unknown';
 
 /** A problem found while parsing: one line, with the input line it is about. */
@@ -213,7 +233,15 @@ export type DumpRecord =
   | KubectlPodRecord
   | KubectlNodeRecord
   | SocketRecord
-  | HostnameRecord;
+  | HostnameRecord
+  | IptablesSaveRecord
+  | IptablesListRecord
+  | NftRecord
+  | IpvsRecord
+  | ConntrackRecord
+  | KubectlServiceRecord
+  | KubectlEndpointsRecord
+  | KubectlEndpointSliceRecord;
 
 /** Maps each command to its record type, for typed access. */
 export interface RecordsOf {
@@ -228,6 +256,14 @@ export interface RecordsOf {
   'kubectl-nodes': KubectlNodeRecord;
   sockets: SocketRecord;
   hostname: HostnameRecord;
+  'iptables-save': IptablesSaveRecord;
+  'iptables-list': IptablesListRecord;
+  'nft-ruleset': NftRecord;
+  ipvsadm: IpvsRecord;
+  conntrack: ConntrackRecord;
+  'kubectl-services': KubectlServiceRecord;
+  'kubectl-endpoints': KubectlEndpointsRecord;
+  'kubectl-endpointslices': KubectlEndpointSliceRecord;
   unknown: never;
 }
 
