@@ -14,7 +14,7 @@ import { globby } from 'globby';
 import { getBorderCharacters, table } from 'table';
 import type { Command } from './command.js';
 import { EXIT, UserError, type Io, stderrLine } from '../io.js';
-import { parseDump } from '../dumps/index.js';
+import { parseDump, parserFor } from '../dumps/index.js';
 import { looksBinary } from '../dumps/text.js';
 import type { DumpSection } from '../dumps/types.js';
 
@@ -91,31 +91,19 @@ function summary(s: DumpSection): string {
     return v.length > 4 ? `${shown}, … (+${v.length - 4})` : shown;
   };
   switch (s.command) {
-    case 'ip-addr':
-    case 'ip-link':
-      return names('name');
-    case 'ip-route':
-    case 'route-n':
-      return names('destination');
     case 'bridge-vlan':
       return r.length === 0 ? 'no VLAN filtering (header only)' : names('port');
-    case 'bridge-fdb':
-      return names('mac');
-    case 'ip-neigh':
-      return names('address');
-    case 'kubectl-pods':
-    case 'kubectl-nodes':
-      return names('name');
     case 'sockets':
       return r
         .filter((x) => x.state === 'LISTEN' || x.state === 'UNCONN' || x.state === undefined)
         .slice(0, 6)
         .map((x) => `${x.proto} ${x.localAddress}:${x.localPort}`)
         .join(', ');
-    case 'hostname':
-      return names('hostname');
-    default:
-      return s.problems[0]?.message ?? '';
+    default: {
+      // the field the parser's info names (ip addr: name, routes: destination, fdb: mac, ...)
+      const field = s.command === 'unknown' ? undefined : parserFor(s.command)?.info.listField;
+      return field ? names(field) : (s.problems[0]?.message ?? '');
+    }
   }
 }
 

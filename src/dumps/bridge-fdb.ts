@@ -7,6 +7,7 @@
  */
 import type { BridgeFdbRecord, DumpParser, DumpProblem } from './types.js';
 import { ProblemList, detectJson, isMac, isObj, nonBlank, num, numbered, readJson, startsLikeJson, str, toInt, words } from './text.js';
+import { abbrev, firstPlain } from './typed.js';
 
 const WITH_VALUE = new Set(['dev', 'dst', 'vlan', 'master', 'vni', 'port', 'used', 'via', 'nhid', 'src_vni', 'state', 'ifindex']);
 
@@ -90,7 +91,15 @@ function parseJson(lines: string[], firstLine: number): { records: BridgeFdbReco
 }
 
 export const bridgeFdb: DumpParser<'bridge-fdb'> = {
-  info: { command: 'bridge-fdb', description: 'bridge fdb show / bridge -j fdb', detect },
+  info: {
+    command: 'bridge-fdb',
+    displayName: 'bridge fdb',
+    description: 'bridge fdb show / bridge -j fdb',
+    detect,
+    nameHint: { pattern: /fdb/, rank: 20 },
+    typed: [{ programs: ['bridge'], args: (a) => abbrev(firstPlain(a), 'fdb') }],
+    listField: 'mac',
+  },
   parse(lines, firstLine) {
     if (lines.every((l) => l.trim() === '')) return { records: [], problems: [] };
     return startsLikeJson(lines) ? parseJson(lines, firstLine) : parseText(lines, firstLine);

@@ -12,6 +12,7 @@
  */
 import type { BridgeVlanRecord, DumpParser, DumpProblem } from './types.js';
 import { ProblemList, detectJson, isObj, nonBlank, num, numbered, quote, readJson, startsLikeJson, str } from './text.js';
+import { abbrev, firstPlain } from './typed.js';
 
 const HEADER = /^port\s+vlan[- ]?ids?\b(\s+tunnel[- ]?ids?)?\s*$/i;
 const VLAN_SPEC = /^(\d+)(?:-(\d+))?(?:\s+(\d+)(?:-(\d+))?)?((?:\s+(?:PVID|Egress Untagged))*)\s*$/;
@@ -158,7 +159,15 @@ function parseJson(lines: string[], firstLine: number): { records: BridgeVlanRec
 }
 
 export const bridgeVlan: DumpParser<'bridge-vlan'> = {
-  info: { command: 'bridge-vlan', description: 'bridge vlan [show] / bridge -c -d -s vlan / bridge vlan tunnelshow / bridge -j vlan', detect },
+  info: {
+    command: 'bridge-vlan',
+    displayName: 'bridge vlan',
+    description: 'bridge vlan [show] / bridge -c -d -s vlan / bridge vlan tunnelshow / bridge -j vlan',
+    detect,
+    nameHint: { pattern: /bridge-(\w+-)*vlan|^vlans?(-|$)/, rank: 10 },
+    typed: [{ programs: ['bridge'], args: (a) => abbrev(firstPlain(a), 'vlan') }],
+    listField: 'port',
+  },
   parse(lines, firstLine) {
     if (lines.every((l) => l.trim() === '')) return { records: [], problems: [] };
     return startsLikeJson(lines) ? parseJson(lines, firstLine) : parseText(lines, firstLine);

@@ -132,6 +132,14 @@ function parse(lines: string[], firstLine: number): { records: ConntrackRecord[]
 }
 
 export const conntrack: DumpParser<'conntrack'> = {
-  info: { command: 'conntrack', description: 'conntrack -L [-o extended] / conntrack -E / /proc/net/nf_conntrack / /proc/net/ip_conntrack', detect },
+  info: {
+    command: 'conntrack',
+    displayName: 'conntrack -L',
+    nameHint: { pattern: /conntrack/, rank: 160 },
+    typed: [
+      { programs: ['conntrack'], args: (a) => /[LEG]/.test(a.filter((x) => /^-[a-zA-Z]+$/.test(x)).join('')) || a.some((x) => ['--dump', '--event', '--get'].includes(x)) },
+      { file: /\/proc\/net\/(nf|ip)_conntrack$/ },
+    ],
+    description: 'conntrack -L [-o extended] / conntrack -E / /proc/net/nf_conntrack / /proc/net/ip_conntrack', detect },
   parse,
 };

@@ -30,6 +30,15 @@ function parse(lines: string[], firstLine: number): { records: HostnameRecord[];
 }
 
 export const hostname: DumpParser<'hostname'> = {
-  info: { command: 'hostname', description: 'hostname / cat /etc/hostname (one host name)', detect },
+  info: {
+    command: 'hostname',
+    displayName: 'hostname',
+    description: 'hostname / cat /etc/hostname (one host name)',
+    detect,
+    nameHint: { pattern: /hostname/, rank: 50 },
+    // `hostname -i` prints addresses, not the name
+    typed: [{ programs: ['hostname'], args: (a) => a.every((x) => x.startsWith('-')) && !a.some((x) => /^-[iIA]|--ip|--all-ip/.test(x)) }, { file: /(^|\/)hostname$/ }],
+    listField: 'hostname',
+  },
   parse,
 };

@@ -1,5 +1,5 @@
 /**
- * The dump parsers' registry and entry points.
+ * The dump parsers' entry points (the parsers themselves are listed in ./registry.ts).
  *
  *   parseDump(input, text)  -> one DumpSection per command output found (a pasted session gives
  *                              several). Cleans (BOM, ANSI colours, CR, non-UTF-8), splits sessions at
@@ -8,53 +8,13 @@
  *                              a line number.
  *   detectDump(text)        -> { command, confidence } for input discovery.
  */
-import { basename } from 'node:path';
 import type { DumpCommand, DumpParser, DumpProblem, DumpRecord, DumpSection } from './types.js';
 import { cleanLines, decodeText, dedent, firstNonBlank, looksBinary, quote } from './text.js';
 import { commandFor, splitSession } from './session.js';
-import { ipAddr } from './ip-addr.js';
-import { ipAddrJson } from './ip-addr-json.js';
-import { ipLink } from './ip-link.js';
-import { ipRoute } from './ip-route.js';
-import { routeN } from './route-n.js';
-import { bridgeVlan } from './bridge-vlan.js';
-import { bridgeFdb } from './bridge-fdb.js';
-import { ipNeigh } from './ip-neigh.js';
-import { kubectlNodes, kubectlPods } from './kubectl.js';
-import { sockets } from './sockets.js';
-import { hostname } from './hostname.js';
-import { iptablesSave } from './iptables-save.js';
-import { iptablesList } from './iptables-list.js';
-import { nftRuleset } from './nft-ruleset.js';
-import { ipvsadm } from './ipvsadm.js';
-import { conntrack } from './conntrack.js';
-import { kubectlEndpointSlices, kubectlEndpoints, kubectlServices } from './kubectl-services.js';
+import { COMMAND_NAMES, nameHints, parsers } from './registry.js';
 
 export type { DumpSection, DumpProblem, DumpRecord, DumpCommand, DumpParser } from './types.js';
-
-/** Every parser, in the order ties are broken when nothing else decides. */
-export const parsers: readonly DumpParser[] = [
-  ipAddr,
-  ipAddrJson,
-  ipLink,
-  ipRoute,
-  routeN,
-  bridgeVlan,
-  bridgeFdb,
-  ipNeigh,
-  kubectlPods,
-  kubectlNodes,
-  sockets,
-  hostname,
-  iptablesSave,
-  iptablesList,
-  nftRuleset,
-  ipvsadm,
-  conntrack,
-  kubectlServices,
-  kubectlEndpoints,
-  kubectlEndpointSlices,
-] as DumpParser[];
+export { COMMAND_NAMES, nameHints, parserFor, parsers, registry } from './registry.js';
 
 /** Below this confidence content is not recognized. */
 export const MIN_CONFIDENCE = 0.3;
@@ -62,57 +22,6 @@ export const MIN_CONFIDENCE = 0.3;
 export const HINTED_MIN = 0.2;
 /** Scores this close to the best one are a tie, which the file name breaks. */
 const TIE = 0.15;
-
-export const COMMAND_NAMES: Record<DumpCommand, string> = {
-  'ip-addr': 'ip addr',
-  'ip-route': 'ip route',
-  'route-n': 'route -n',
-  'bridge-vlan': 'bridge vlan',
-  'bridge-fdb': 'bridge fdb',
-  'ip-neigh': 'ip neigh',
-  'ip-link': 'ip link',
-  'kubectl-pods': 'kubectl get pods',
-  'kubectl-nodes': 'kubectl get nodes',
-  sockets: 'netstat/ss',
-  hostname: 'hostname',
-  'iptables-save': 'iptables-save',
-  'iptables-list': 'iptables -L',
-  'nft-ruleset': 'nft list ruleset',
-  ipvsadm: 'ipvsadm -Ln',
-  conntrack: 'conntrack -L',
-  'kubectl-services': 'kubectl get svc',
-  'kubectl-endpoints': 'kubectl get endpoints',
-  'kubectl-endpointslices': 'kubectl get endpointslices',
-  unknown: 'unknown',
-};
-
-const NAME_HINTS: [DumpCommand, RegExp][] = [
-  ['iptables-save', /ip6?tables-(legacy-|nft-)?save|(^|-)ip6?tables-s(-|$)/],
-  ['iptables-list', /ip6?tables-(t-\w+-)?(l|nl|l-n|ln|lnv|nvl|l-n-v|nl-v|vnl|list)(-|$)/],
-  ['nft-ruleset', /(^|-)nft(ables)?(-|$)/],
-  ['ipvsadm', /ipvsadm/],
-  ['conntrack', /conntrack/],
-  ['kubectl-endpointslices', /endpointslices?|(^|-)eps(-|$)/],
-  ['kubectl-endpoints', /(^|-)(endpoints?|ep)(-|$)/],
-  ['kubectl-services', /(^|-)(svc|services)(-|$)/],
-  ['bridge-vlan', /bridge-(\w+-)*vlan|^vlans?(-|$)/],
-  ['bridge-fdb', /fdb/],
-  ['kubectl-pods', /(^|-)(pods?|po)(-|$)/],
-  ['kubectl-nodes', /(^|-)(nodes?|no)(-|$)/],
-  ['hostname', /hostname/],
-  ['ip-neigh', /neigh|(^|-)arp(-|$)|(^|-)ip-n(-|$)/],
-  ['ip-route', /(^|-)ip(-\d)?(-j)?-(r|ro|route)(-|$)/],
-  ['route-n', /(^|-)route(-n|-ee|-vn|-6|-6-n)?(-|$)|netstat-r|net-route|ipv6-route/],
-  ['ip-link', /(^|-)ip(-\d)?(-d|-o|-j|-br)*-(l|link)(-|$)/],
-  ['ip-addr', /(^|-)ip(-\d)?(-d|-o|-j|-br)*-(a|addr|address)(-|$)|ipaddr/],
-  ['sockets', /netstat|(^|-)ss(-|$)|socket|listen/],
-];
-
-/** The commands a file name suggests ("route-n.txt" -> route-n), most specific first. */
-export function nameHints(input: string): DumpCommand[] {
-  const b = basename(input).toLowerCase().replace(/\.(txt|out|log|raw|json|dump)$/, '').replace(/[^a-z0-9]+/g, '-');
-  return NAME_HINTS.filter(([, re]) => re.test(b)).map(([c]) => c);
-}
 
 interface Scored {
   parser: DumpParser;

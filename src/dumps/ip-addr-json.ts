@@ -80,6 +80,7 @@ function parse(lines: string[], firstLine: number): { records: IpAddrRecord[]; p
 }
 
 export const ipAddrJson: DumpParser<'ip-addr'> = {
-  info: { command: 'ip-addr', description: 'ip -j addr show (JSON, compact or pretty)', detect },
+  // the JSON syntax of ip-addr: name hints and typed commands are ip-addr.ts's
+  info: { command: 'ip-addr', displayName: 'ip addr', description: 'ip -j addr show (JSON, compact or pretty)', detect, listField: 'name' },
   parse,
 };

@@ -9,6 +9,7 @@
  */
 import type { DumpParser, IpAddrRecord, IpAddress } from './types.js';
 import { ProblemList, familyOf, isIP, isMac, nonBlank, numbered, toInt, words, type NumberedLine } from './text.js';
+import { abbrev, ipObject } from './typed.js';
 
 /** `5: name@peer: <FLAGS> rest` */
 export const LINK_HEADER = /^(\d+):\s+([^\s@:]+(?::[^\s@:]+)*?)(?:@([^\s:]+))?:\s*<([^>]*)>\s*(.*)$/;
@@ -242,6 +243,14 @@ function parse(lines: string[], firstLine: number): { records: IpAddrRecord[]; p
 }
 
 export const ipAddr: DumpParser<'ip-addr'> = {
-  info: { command: 'ip-addr', description: 'ip addr show / ip a / ip -o addr / ip -br addr (iproute2, BusyBox)', detect },
+  info: {
+    command: 'ip-addr',
+    displayName: 'ip addr',
+    description: 'ip addr show / ip a / ip -o addr / ip -br addr (iproute2, BusyBox)',
+    detect,
+    nameHint: { pattern: /(^|-)ip(-\d)?(-d|-o|-j|-br)*-(a|addr|address)(-|$)|ipaddr/, rank: 100 },
+    typed: [{ programs: ['ip'], args: (a) => abbrev(ipObject(a), 'address') }],
+    listField: 'name',
+  },
   parse,
 };

@@ -12,6 +12,7 @@
 import type { DumpParser, DumpProblem, LinkRecord } from './types.js';
 import { parseLinkHeader, parseLinkLine, unjoin } from './ip-addr.js';
 import { ProblemList, detectJson, isMac, isObj, nonBlank, num, numbered, readJson, startsLikeJson, str, toInt, words, type NumberedLine } from './text.js';
+import { abbrev, ipObject } from './typed.js';
 
 const KINDS = new Set([
   'vxlan', 'geneve', 'bridge', 'veth', 'vlan', 'ipip', 'gre', 'gretap', 'ip6gre', 'ip6gretap', 'ip6tnl', 'sit', 'bond',
@@ -266,7 +267,15 @@ function parseJson(lines: string[], firstLine: number): { records: LinkRecord[];
 }
 
 export const ipLink: DumpParser<'ip-link'> = {
-  info: { command: 'ip-link', description: 'ip link show / ip -o link / ip -br link / ip -d link show / ip -j link', detect },
+  info: {
+    command: 'ip-link',
+    displayName: 'ip link',
+    description: 'ip link show / ip -o link / ip -br link / ip -d link show / ip -j link',
+    detect,
+    nameHint: { pattern: /(^|-)ip(-\d)?(-d|-o|-j|-br)*-(l|link)(-|$)/, rank: 90 },
+    typed: [{ programs: ['ip'], args: (a) => abbrev(ipObject(a), 'link') }],
+    listField: 'name',
+  },
   parse(lines, firstLine) {
     if (lines.every((l) => l.trim() === '')) return { records: [], problems: [] };
     return startsLikeJson(lines) ? parseJson(lines, firstLine) : parseText(lines, firstLine);

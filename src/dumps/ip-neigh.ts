@@ -9,6 +9,7 @@
  */
 import type { DumpParser, DumpProblem, NeighRecord } from './types.js';
 import { ProblemList, detectJson, isIP, isMac, isObj, nonBlank, numbered, readJson, startsLikeJson, str, words } from './text.js';
+import { abbrev, ipObject } from './typed.js';
 
 const STATES = new Set(['PERMANENT', 'NOARP', 'REACHABLE', 'STALE', 'NONE', 'INCOMPLETE', 'DELAY', 'PROBE', 'FAILED']);
 const ARP_A = /^(\S+) \(([^)]+)\) at (\S+)(?: \[(\w+)\])?(?: (PERM|PUB))*(?: on (\S+))?/;
@@ -126,7 +127,15 @@ function parseJson(lines: string[], firstLine: number): { records: NeighRecord[]
 }
 
 export const ipNeigh: DumpParser<'ip-neigh'> = {
-  info: { command: 'ip-neigh', description: 'ip neigh show / ip n / ip -j neigh / arp -a / arp -n', detect },
+  info: {
+    command: 'ip-neigh',
+    displayName: 'ip neigh',
+    description: 'ip neigh show / ip n / ip -j neigh / arp -a / arp -n',
+    detect,
+    nameHint: { pattern: /neigh|(^|-)arp(-|$)|(^|-)ip-n(-|$)/, rank: 60 },
+    typed: [{ programs: ['ip'], args: (a) => abbrev(ipObject(a), 'neighbour') || abbrev(ipObject(a), 'neighbor') }, { programs: ['arp'] }],
+    listField: 'address',
+  },
   parse(lines, firstLine) {
     if (lines.every((l) => l.trim() === '')) return { records: [], problems: [] };
     return startsLikeJson(lines) ? parseJson(lines, firstLine) : parseText(lines, firstLine);

@@ -9,6 +9,7 @@
  */
 import type { DumpParser, DumpProblem, RouteRecord } from './types.js';
 import { ProblemList, detectJson, isIP, isObj, nonBlank, num, numbered, readJson, startsLikeJson, str, toInt, words } from './text.js';
+import { abbrev, ipObject } from './typed.js';
 
 const TYPES = new Set(['unicast', 'local', 'broadcast', 'multicast', 'blackhole', 'unreachable', 'prohibit', 'throw', 'nat', 'anycast']);
 const KEYWORDS = new Set(['via', 'dev', 'proto', 'scope', 'src', 'metric', 'table', 'onlink', 'linkdown', 'pref', 'expires', 'mtu', 'nexthop', 'tos', 'dsfield', 'realm', 'realms', 'advmss', 'error', 'hoplimit', 'rtt', 'rttvar', 'initcwnd', 'weight', 'pervasive', 'offload', 'trap', 'uid', 'cache', 'congctl', 'features', 'quickack', 'window', 'cwnd', 'ssthresh', 'reordering', 'fastopen_no_cookie', 'initrwnd', 'lock', 'nhid', 'encap', 'rto_min', 'notify', 'from']);
@@ -186,7 +187,15 @@ function parseJson(lines: string[], firstLine: number): { records: RouteRecord[]
 }
 
 export const ipRoute: DumpParser<'ip-route'> = {
-  info: { command: 'ip-route', description: 'ip route show / ip -6 route / ip route show table all / ip -j route', detect },
+  info: {
+    command: 'ip-route',
+    displayName: 'ip route',
+    description: 'ip route show / ip -6 route / ip route show table all / ip -j route',
+    detect,
+    nameHint: { pattern: /(^|-)ip(-\d)?(-j)?-(r|ro|route)(-|$)/, rank: 70 },
+    typed: [{ programs: ['ip'], args: (a) => abbrev(ipObject(a), 'route') }],
+    listField: 'destination',
+  },
   parse(lines, firstLine) {
     if (lines.every((l) => l.trim() === '')) return { records: [], problems: [] };
     return startsLikeJson(lines) ? parseJson(lines, firstLine) : parseText(lines, firstLine);

@@ -179,6 +179,9 @@ function parse(lines: string[], firstLine: number): { records: IptablesListRecor
 export const iptablesList: DumpParser<'iptables-list'> = {
   info: {
     command: 'iptables-list',
+    displayName: 'iptables -L',
+    nameHint: { pattern: /ip6?tables-(t-\w+-)?(l|nl|l-n|ln|lnv|nvl|l-n-v|nl-v|vnl|list)(-|$)/, rank: 130 },
+    typed: [{ programs: ['iptables', 'ip6tables', 'iptables-legacy', 'iptables-nft', 'ip6tables-legacy', 'ip6tables-nft'], args: (a) => a.includes('--list') || /L/.test(a.filter((x) => /^-[a-zA-Z]+$/.test(x)).join('')) }],
     description: 'iptables -L [-t TABLE] [-n] [-v] [-x] [--line-numbers] / ip6tables -L',
     detect,
   },

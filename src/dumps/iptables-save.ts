@@ -330,9 +330,20 @@ function parse(lines: string[], firstLine: number): { records: IptablesSaveRecor
   return { records, problems: problems.done() };
 }
 
+/** The single-letter flags typed together (`-t nat -nvL` -> "tnnvL"). */
+function shortFlags(a: readonly string[]): string {
+  return a.filter((x) => /^-[a-zA-Z]+$/.test(x)).join('');
+}
+
 export const iptablesSave: DumpParser<'iptables-save'> = {
   info: {
     command: 'iptables-save',
+    displayName: 'iptables-save',
+    nameHint: { pattern: /ip6?tables-(legacy-|nft-)?save|(^|-)ip6?tables-s(-|$)/, rank: 120 },
+    typed: [
+      { programs: ['iptables-save', 'ip6tables-save', 'iptables-legacy-save', 'iptables-nft-save', 'ip6tables-legacy-save', 'ip6tables-nft-save'] },
+      { programs: ['iptables', 'ip6tables', 'iptables-legacy', 'iptables-nft', 'ip6tables-legacy', 'ip6tables-nft'], args: (a) => a.includes('--list-rules') || /S/.test(shortFlags(a)) },
+    ],
     description: 'iptables-save / ip6tables-save [-c] / iptables -S (every table, chains, rules with matches and targets)',
     detect,
   },

@@ -154,6 +154,11 @@ function counterValue(s: string | undefined): number | undefined {
 }
 
 export const ipvsadm: DumpParser<'ipvsadm'> = {
-  info: { command: 'ipvsadm', description: 'ipvsadm -Ln [--stats|--rate] / ipvsadm -Lnc (IPVS services, real servers, connections)', detect },
+  info: {
+    command: 'ipvsadm',
+    displayName: 'ipvsadm -Ln',
+    nameHint: { pattern: /ipvsadm/, rank: 150 },
+    typed: [{ programs: ['ipvsadm'] }],
+    description: 'ipvsadm -Ln [--stats|--rate] / ipvsadm -Lnc (IPVS services, real servers, connections)', detect },
   parse,
 };

@@ -10,6 +10,7 @@
  *   NAMESPACE     NAME         ADDRESSTYPE   PORTS   ENDPOINTS               AGE
  *   default       web-x7k2p    IPv4          8080    10.42.1.12,10.42.0.9    5d
  */
+import { KUBECTL, kubectlGet } from './typed.js';
 import type { DumpParser, DumpProblem } from './types.js';
 import type { KubectlEndpointSliceRecord, KubectlEndpointsRecord, KubectlServiceRecord, ServicePort } from './nat-types.js';
 import { ProblemList, firstNonBlank, numbered, words } from './text.js';
@@ -137,16 +138,31 @@ function sliceRow(c: Map<string, string>, n: number): KubectlEndpointSliceRecord
 }
 
 export const kubectlServices: DumpParser<'kubectl-services'> = {
-  info: { command: 'kubectl-services', description: 'kubectl get svc [-A] [-o wide]', detect: (l) => headerDetect(l, SVC_HEADER) },
+  info: {
+    command: 'kubectl-services',
+    displayName: 'kubectl get svc',
+    nameHint: { pattern: /(^|-)(svc|services)(-|$)/, rank: 190 },
+    typed: [{ programs: KUBECTL, args: (a) => ['svc', 'service', 'services'].includes(kubectlGet(a) ?? '') }],
+    description: 'kubectl get svc [-A] [-o wide]', detect: (l) => headerDetect(l, SVC_HEADER) },
   parse: (lines, first) => table(lines, first, 'kubectl get svc', SVC_HEADER, 'NAME  TYPE  CLUSTER-IP  EXTERNAL-IP  PORT(S) ...', svcRow),
 };
 
 export const kubectlEndpoints: DumpParser<'kubectl-endpoints'> = {
-  info: { command: 'kubectl-endpoints', description: 'kubectl get endpoints [-A]', detect: (l) => headerDetect(l, EP_HEADER) },
+  info: {
+    command: 'kubectl-endpoints',
+    displayName: 'kubectl get endpoints',
+    nameHint: { pattern: /(^|-)(endpoints?|ep)(-|$)/, rank: 180 },
+    typed: [{ programs: KUBECTL, args: (a) => ['ep', 'endpoints', 'endpoint'].includes(kubectlGet(a) ?? '') }],
+    description: 'kubectl get endpoints [-A]', detect: (l) => headerDetect(l, EP_HEADER) },
   parse: (lines, first) => table(lines, first, 'kubectl get endpoints', EP_HEADER, 'NAME  ENDPOINTS  AGE', epRow),
 };
 
 export const kubectlEndpointSlices: DumpParser<'kubectl-endpointslices'> = {
-  info: { command: 'kubectl-endpointslices', description: 'kubectl get endpointslices [-A]', detect: (l) => headerDetect(l, SLICE_HEADER) },
+  info: {
+    command: 'kubectl-endpointslices',
+    displayName: 'kubectl get endpointslices',
+    nameHint: { pattern: /endpointslices?|(^|-)eps(-|$)/, rank: 170 },
+    typed: [{ programs: KUBECTL, args: (a) => ['endpointslices', 'endpointslice', 'endpointslices.discovery.k8s.io'].includes(kubectlGet(a) ?? '') }],
+    description: 'kubectl get endpointslices [-A]', detect: (l) => headerDetect(l, SLICE_HEADER) },
   parse: (lines, first) => table(lines, first, 'kubectl get endpointslices', SLICE_HEADER, 'NAME  ADDRESSTYPE  PORTS  ENDPOINTS  AGE', sliceRow),
 };

@@ -9,6 +9,7 @@
  */
 import type { DumpParser, DumpProblem, KubectlNodeRecord, KubectlPodRecord } from './types.js';
 import { ProblemList, firstNonBlank, numbered } from './text.js';
+import { KUBECTL, kubectlGet } from './typed.js';
 
 interface Column {
   name: string;
@@ -136,11 +137,27 @@ function parseNodes(lines: string[], firstLine: number): { records: KubectlNodeR
 }
 
 export const kubectlPods: DumpParser<'kubectl-pods'> = {
-  info: { command: 'kubectl-pods', description: 'kubectl get pods [-A] [-o wide]', detect: (l) => headerDetect(l, isPodHeader) },
+  info: {
+    command: 'kubectl-pods',
+    displayName: 'kubectl get pods',
+    description: 'kubectl get pods [-A] [-o wide]',
+    detect: (l) => headerDetect(l, isPodHeader),
+    nameHint: { pattern: /(^|-)(pods?|po)(-|$)/, rank: 30 },
+    typed: [{ programs: KUBECTL, args: (a) => ['pods', 'pod', 'po'].includes(kubectlGet(a) ?? '') }],
+    listField: 'name',
+  },
   parse: parsePods,
 };
 
 export const kubectlNodes: DumpParser<'kubectl-nodes'> = {
-  info: { command: 'kubectl-nodes', description: 'kubectl get nodes [-o wide]', detect: (l) => headerDetect(l, isNodeHeader) },
+  info: {
+    command: 'kubectl-nodes',
+    displayName: 'kubectl get nodes',
+    description: 'kubectl get nodes [-o wide]',
+    detect: (l) => headerDetect(l, isNodeHeader),
+    nameHint: { pattern: /(^|-)(nodes?|no)(-|$)/, rank: 40 },
+    typed: [{ programs: KUBECTL, args: (a) => ['nodes', 'node', 'no'].includes(kubectlGet(a) ?? '') }],
+    listField: 'name',
+  },
   parse: parseNodes,
 };

@@ -360,6 +360,9 @@ function parse(lines: string[], firstLine: number): { records: NftRecord[]; prob
 export const nftRuleset: DumpParser<'nft-ruleset'> = {
   info: {
     command: 'nft-ruleset',
+    displayName: 'nft list ruleset',
+    nameHint: { pattern: /(^|-)nft(ables)?(-|$)/, rank: 140 },
+    typed: [{ programs: ['nft'], args: (a) => !a.some((x) => x === '--json' || /^-[a-zA-Z]*j/.test(x)) && a.find((x) => !x.startsWith('-')) === 'list' }],
     description: 'nft list ruleset / nft list table (tables, chains, rules, sets, maps, verdict maps)',
     detect,
   },

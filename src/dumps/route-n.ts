@@ -10,6 +10,7 @@
 import type { DumpParser, DumpProblem, RouteRecord } from './types.js';
 import { ProblemList, hexToIPv4LE, isIPv4, isIPv6, isMac, maskToPrefix, nonBlank, numbered, toInt, words } from './text.js';
 import { normalizeIp } from '../topology/lookup.js';
+import { netstatFlags } from './typed.js';
 
 const KERNEL = /^\s*Kernel IP(v6)? routing table\s*$/;
 const HEADER4 = /^\s*Destination\s+Gateway\s+Genmask\s+Flags\b/;
@@ -234,8 +235,12 @@ function parse(lines: string[], firstLine: number): { records: RouteRecord[]; pr
 export const routeN: DumpParser<'route-n'> = {
   info: {
     command: 'route-n',
+    displayName: 'route -n',
     description: 'route -n / route / route -ee / netstat -rn / route -A inet6 / BSD netstat -rn / /proc/net/route',
     detect,
+    nameHint: { pattern: /(^|-)route(-n|-ee|-vn|-6|-6-n)?(-|$)|netstat-r|net-route|ipv6-route/, rank: 80 },
+    typed: [{ programs: ['route'] }, { programs: ['netstat'], args: (a) => netstatFlags(a).route }, { file: /\/proc\/net\/(route|ipv6_route)$/ }],
+    listField: 'destination',
   },
   parse,
 };

@@ -2,10 +2,13 @@
  * Pasted terminal sessions: finds the prompt lines (`$ route -n`, `root@node:~# ip a`, `# bridge vlan`,
  * `[root@host ~]$ ...`, `user@host:path$ ...`, `$bridge vlan show`), splits the text into one part
  * per command, and names the parser for each typed command (`ip a`, `ip -4 addr show`, `route -n`,
- * `netstat -rn`, `k get pods -A -o wide`, `kubectl exec POD -- netstat -anp`, ...).
+ * `netstat -rn`, `k get pods -A -o wide`, `kubectl exec POD -- netstat -anp`, ...) from the `typed`
+ * patterns of the parsers' info records (./registry.ts).
  */
 import type { DumpCommand } from './types.js';
 import { words } from './text.js';
+import { TYPED_COMMANDS, TYPED_PROGRAMS } from './registry.js';
+import { KUBECTL, READERS, VALUE_OPTS, firstPlain, ipObject, kubectlGet, netstatFlags } from './typed.js';
 
 export interface SessionPart {
   /** The command as typed, when a prompt (or a bare command line) introduced this part. */
@@ -17,8 +20,8 @@ export interface SessionPart {
   lines: string[];
 }
 
-/** Programs whose output podpath reads, plus wrappers; a bare line starting with one may be a command. */
-const KNOWN = new Set(['ip', 'route', 'netstat', 'ss', 'bridge', 'kubectl', 'k', 'oc', 'kubecolor', 'arp', 'hostname', 'cat', 'sudo', 'docker', 'podman', 'nerdctl', 'crictl', 'nsenter', 'microk8s', 'k3s', 'ifconfig', 'tcpdump', 'ping', 'curl', 'watch', 'iptables', 'ip6tables', 'iptables-save', 'ip6tables-save', 'iptables-legacy', 'iptables-nft', 'iptables-legacy-save', 'iptables-nft-save', 'ip6tables-legacy-save', 'ip6tables-nft-save', 'nft', 'ipvsadm', 'conntrack']);
+/** Programs whose output podpath reads (the parsers' typed commands), plus wrappers and a few more; a bare line starting with one may be a command. */
+const KNOWN: ReadonlySet<string> = new Set([...TYPED_PROGRAMS, 'cat', 'sudo', 'docker', 'podman', 'nerdctl', 'crictl', 'nsenter', 'microk8s', 'k3s', 'ifconfig', 'tcpdump', 'ping', 'curl', 'watch']);
 
 const STRONG = [
   // [root@host ~]# cmd   [fedora@fedora ~]ip a   [root@host ~]$ cmd
@@ -27,10 +30,10 @@ const STRONG = [
   /^[\w.-]+@[\w.-]+(?::[^\s#$%]*)?\s?[#$%]\s?(.*)$/,
   // node01:~ # cmd (SUSE)
   /^[\w.-]+:[~/][^\s#$]*\s?[#$]\s(.*)$/,
-  // sh-5.2# cmd   bash-4.4$ cmd (a shell without a configured prompt, e.g. `oc debug node/X`)
-  /^(?:ba|da|z|k|a)?sh-\d+(?:\.\d+)*[#$]\s?(.*)$/,
   // PS C:\> cmd
   /^PS [A-Z]:\\[^>]*>\s?(.*)$/,
+  // sh-5.2# cmd   bash-4.4$ cmd (a shell without a configured prompt, e.g. `oc debug node/X`)
+  /^(?:ba|da|z|k|a)?sh-\d+(?:\.\d+)*[#$]\s?(.*)$/,
 ];
 const WEAK = /^[$#]\s?(.*)$/;
 
@@ -97,8 +100,6 @@ export interface CommandMapping {
   program: string;
 }
 
-const VALUE_OPTS = new Set(['-c', '--container', '-n', '--namespace', '--context', '--kubeconfig', '-u', '--user', '-e', '--env', '-w', '--workdir', '--name', '-v', '--volume', '--network', '--net', '--entrypoint', '-t', '--target', '--cluster', '-l', '--selector']);
-
 /** Strips sudo/env/watch and `kubectl exec ... --`, `docker exec CTR`, `ip netns exec NS`, `nsenter ...` wrappers. */
 export function innerCommand(commandLine: string): string[] {
   let ws = words(commandLine.split(/\s*(?:\|\||&&|;|\|)\s*/)[0] ?? '');
@@ -118,7 +119,7 @@ export function innerCommand(commandLine: string): string[] {
       while (ws.length && ws[0].startsWith('-')) ws = ws.slice(ws[0] === '-n' ? 2 : 1);
       continue;
     }
-    if (['kubectl', 'k', 'oc', 'kubecolor'].includes(prog) && ws.includes('exec')) {
+    if (KUBECTL.includes(prog) && ws.includes('exec')) {
       const dd = ws.indexOf('--');
       if (dd >= 0) {
         ws = ws.slice(dd + 1);
@@ -158,17 +159,8 @@ export function innerCommand(commandLine: string): string[] {
   return ws;
 }
 
-const IP_VALUE_OPTS = new Set(['-n', '-netns', '--netns', '-b', '-batch', '-rc', '-rcvbuf', '-l', '-loops', '-f', '-family']);
-
-function ipObject(obj: string | undefined): DumpCommand | undefined {
-  if (!obj) return undefined;
-  const is = (full: string, min: number) => obj.length >= min && full.startsWith(obj);
-  if (is('address', 1) || obj === 'addr') return 'ip-addr';
-  if (is('route', 1)) return 'ip-route';
-  if (is('link', 1)) return 'ip-link';
-  if (is('neighbour', 1) || is('neighbor', 1)) return 'ip-neigh';
-  return undefined;
-}
+/** Files shown with cat that no parser reads (the content would be taken for something else). */
+const UNREAD_FILES = /\/proc\/net\/arp$/;
 
 /** The parser family for a typed command; undefined when only the content can tell (`cat file`). */
 export function commandFor(commandLine: string): CommandMapping | undefined {
@@ -177,93 +169,24 @@ export function commandFor(commandLine: string): CommandMapping | undefined {
   const prog = ws[0].replace(/^.*\//, '');
   const args = ws.slice(1);
   const plain = args.filter((a) => !a.startsWith('-'));
-  switch (prog) {
-    case 'ip': {
-      let i = 0;
-      while (i < args.length && args[i].startsWith('-')) i += IP_VALUE_OPTS.has(args[i]) ? 2 : 1;
-      const c = ipObject(args[i]);
-      return { command: c ?? 'unknown', program: `ip ${args[i] ?? ''}`.trim() };
-    }
-    case 'route':
-      return { command: 'route-n', program: 'route' };
-    case 'netstat': {
-      const opts = args.filter((a) => /^-[a-zA-Z]+$/.test(a)).join('') + ' ' + args.filter((a) => a.startsWith('--')).join(' ');
-      if (/^-?[a-zA-Z]*r/.test(opts.replace(/-/g, '')) || opts.includes('--route')) return { command: 'route-n', program: 'netstat -r' };
-      if (/i/.test(opts.replace(/--\S+/g, '')) || opts.includes('--interfaces')) return { command: 'unknown', program: 'netstat -i' };
-      return { command: 'sockets', program: 'netstat' };
-    }
-    case 'ss':
-      return { command: 'sockets', program: 'ss' };
-    case 'arp':
-      return { command: 'ip-neigh', program: 'arp' };
-    case 'bridge': {
-      const obj = plain[0] ?? '';
-      if (obj.length > 0 && 'vlan'.startsWith(obj)) return { command: 'bridge-vlan', program: 'bridge vlan' };
-      if (obj.length > 0 && 'fdb'.startsWith(obj)) return { command: 'bridge-fdb', program: 'bridge fdb' };
-      return { command: 'unknown', program: `bridge ${obj}`.trim() };
-    }
-    case 'kubectl':
-    case 'k':
-    case 'oc':
-    case 'kubecolor': {
-      const g = args.indexOf('get');
-      if (g < 0) return { command: 'unknown', program: `${prog} ${plain[0] ?? ''}`.trim() };
-      let i = g + 1;
-      while (i < args.length && args[i].startsWith('-')) i += VALUE_OPTS.has(args[i]) ? 2 : 1;
-      const what = (args[i] ?? '').toLowerCase().split(/[/,]/)[0];
-      if (['pods', 'pod', 'po'].includes(what)) return { command: 'kubectl-pods', program: 'kubectl get pods' };
-      if (['nodes', 'node', 'no'].includes(what)) return { command: 'kubectl-nodes', program: 'kubectl get nodes' };
-      if (['svc', 'service', 'services'].includes(what)) return { command: 'kubectl-services', program: 'kubectl get svc' };
-      if (['ep', 'endpoints', 'endpoint'].includes(what)) return { command: 'kubectl-endpoints', program: 'kubectl get endpoints' };
-      if (['endpointslices', 'endpointslice', 'endpointslices.discovery.k8s.io'].includes(what))
-        return { command: 'kubectl-endpointslices', program: 'kubectl get endpointslices' };
-      return { command: 'unknown', program: `kubectl get ${what}`.trim() };
-    }
-    case 'iptables-save':
-    case 'ip6tables-save':
-    case 'iptables-legacy-save':
-    case 'iptables-nft-save':
-    case 'ip6tables-legacy-save':
-    case 'ip6tables-nft-save':
-      return { command: 'iptables-save', program: prog };
-    case 'iptables':
-    case 'ip6tables':
-    case 'iptables-legacy':
-    case 'iptables-nft':
-    case 'ip6tables-legacy':
-    case 'ip6tables-nft': {
-      const short = args.filter((a) => /^-[a-zA-Z]+$/.test(a)).join('');
-      if (args.includes('--list') || /L/.test(short)) return { command: 'iptables-list', program: `${prog} -L` };
-      if (args.includes('--list-rules') || /S/.test(short)) return { command: 'iptables-save', program: `${prog} -S` };
-      return { command: 'unknown', program: prog };
-    }
-    case 'nft': {
-      if (args.some((a) => a === '-j' || a === '--json' || /^-[a-zA-Z]*j/.test(a))) return { command: 'unknown', program: 'nft -j' };
-      return plain[0] === 'list' ? { command: 'nft-ruleset', program: `nft list ${plain[1] ?? ''}`.trim() } : { command: 'unknown', program: `nft ${plain[0] ?? ''}`.trim() };
-    }
-    case 'ipvsadm':
-      return { command: 'ipvsadm', program: 'ipvsadm' };
-    case 'conntrack': {
-      const short = args.filter((a) => /^-[a-zA-Z]+$/.test(a)).join('');
-      if (/[LEG]/.test(short) || args.some((a) => ['--dump', '--event', '--get'].includes(a))) return { command: 'conntrack', program: 'conntrack' };
-      return { command: 'unknown', program: 'conntrack' };
-    }
-    case 'hostname':
-      return plain.length === 0 && !args.some((a) => /^-[iIA]|--ip|--all-ip/.test(a))
-        ? { command: 'hostname', program: 'hostname' }
-        : { command: 'unknown', program: 'hostname' };
-    case 'cat':
-    case 'more':
-    case 'less':
-    case 'type': {
-      const f = plain[plain.length - 1] ?? '';
-      if (/\/proc\/net\/(route|ipv6_route)$/.test(f)) return { command: 'route-n', program: `cat ${f}` };
-      if (/(^|\/)hostname$/.test(f)) return { command: 'hostname', program: `cat ${f}` };
-      if (/\/proc\/net\/(nf|ip)_conntrack$/.test(f)) return { command: 'conntrack', program: `cat ${f}` };
-      if (/\/proc\/net\/arp$/.test(f)) return { command: 'unknown', program: `cat ${f}` };
-      return undefined;
-    }
-    default:
-      return { command: 'unknown', program: prog };
+  const shown = READERS.has(prog) ? (plain[plain.length - 1] ?? '') : undefined;
+  for (const { command, displayName, typed } of TYPED_COMMANDS) {
+    if ('programs' in typed) {
+      if (typed.programs.includes(prog) && (!typed.args || typed.args(args))) return { command, program: displayName };
+    } else if (shown !== undefined && typed.file.test(shown)) return { command, program: `cat ${shown}` };
   }
+  if (shown !== undefined) return UNREAD_FILES.test(shown) ? { command: 'unknown', program: `cat ${shown}` } : undefined;
+  return { command: 'unknown', program: unreadProgram(prog, args) };
+}
+
+/** How a message names a command no parser reads: with its object for ip, bridge, kubectl get, netstat -i. */
+function unreadProgram(prog: string, args: string[]): string {
+  if (prog === 'ip') return `ip ${ipObject(args) ?? ''}`.trim();
+  if (prog === 'bridge') return `bridge ${firstPlain(args) ?? ''}`.trim();
+  if (prog === 'netstat') return netstatFlags(args).interfaces ? 'netstat -i' : 'netstat';
+  if (KUBECTL.includes(prog)) {
+    const what = kubectlGet(args);
+    return what === undefined ? `${prog} ${firstPlain(args) ?? ''}`.trim() : `kubectl get ${what}`.trim();
+  }
+  return prog;
 }

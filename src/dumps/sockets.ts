@@ -9,6 +9,7 @@
  */
 import type { DumpParser, DumpProblem, SocketRecord } from './types.js';
 import { ProblemList, firstNonBlank, numbered, toInt, words } from './text.js';
+import { netstatFlags } from './typed.js';
 
 const NETSTAT_TITLE = /^Active (Internet|UNIX domain|Bluetooth) connections\b|^Active UNIX domain sockets\b/;
 const NETSTAT_HEADER = /^Proto\s+Recv-Q\s+Send-Q\s+Local Address\s+Foreign Address\b/;
@@ -130,6 +131,13 @@ function parse(lines: string[], firstLine: number): { records: SocketRecord[]; p
 }
 
 export const sockets: DumpParser<'sockets'> = {
-  info: { command: 'sockets', description: 'netstat -anp / netstat -tulpn / ss -tulpn', detect },
+  info: {
+    command: 'sockets',
+    displayName: 'netstat/ss',
+    description: 'netstat -anp / netstat -tulpn / ss -tulpn',
+    detect,
+    nameHint: { pattern: /netstat|(^|-)ss(-|$)|socket|listen/, rank: 110 },
+    typed: [{ programs: ['netstat'], args: (a) => !netstatFlags(a).route && !netstatFlags(a).interfaces }, { programs: ['ss'] }],
+  },
   parse,
 };

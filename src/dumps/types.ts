@@ -16,27 +16,11 @@ import type {
 
 export type * from './nat-types.js';
 
-export type DumpCommand =
-  | 'ip-addr'
-  | 'ip-route'
-  | 'route-n'
-  | 'bridge-vlan'
-  | 'bridge-fdb'
-  | 'ip-neigh'
-  | 'ip-link'
-  | 'kubectl-pods'
-  | 'kubectl-nodes'
-  | 'sockets'
-  | 'hostname'
-  | 'iptables-save'
-  | 'iptables-list'
-  | 'nft-ruleset'
-  | 'ipvsadm'
-  | 'conntrack'
-  | 'kubectl-services'
-  | 'kubectl-endpoints'
-  | 'kubectl-endpointslices'
-  | 'unknown';
+/**
+ * The command ids: one per key of `RecordsOf` (below), so a new dump format adds its id and record
+ * type in one line there. 'unknown' is for output no parser reads.
+ */
+export type DumpCommand = keyof RecordsOf;
 
 /** A problem found while parsing: one line, with the input line it is about. */
 export interface DumpProblem {
@@ -223,28 +207,22 @@ export interface HostnameRecord {
   line: number;
 }
 
-export type DumpRecord =
-  | IpAddrRecord
-  | RouteRecord
-  | BridgeVlanRecord
-  | BridgeFdbRecord
-  | NeighRecord
-  | LinkRecord
-  | KubectlPodRecord
-  | KubectlNodeRecord
-  | SocketRecord
-  | HostnameRecord
-  | IptablesSaveRecord
-  | IptablesListRecord
-  | NftRecord
-  | IpvsRecord
-  | ConntrackRecord
-  | KubectlServiceRecord
-  | KubectlEndpointsRecord
-  | KubectlEndpointSliceRecord;
+/** Any parser's record. */
+export type DumpRecord = RecordsOf[Exclude<DumpCommand, 'unknown'>];
 
-/** Maps each command to its record type, for typed access. */
+/**
+ * Maps each command id to its record type; its keys are the `DumpCommand` ids. Adding a dump format
+ * adds one line here (see src/dumps/registry.ts).
+ */
 export interface RecordsOf {
+  'iptables-save': IptablesSaveRecord;
+  'iptables-list': IptablesListRecord;
+  'nft-ruleset': NftRecord;
+  ipvsadm: IpvsRecord;
+  conntrack: ConntrackRecord;
+  'kubectl-services': KubectlServiceRecord;
+  'kubectl-endpoints': KubectlEndpointsRecord;
+  'kubectl-endpointslices': KubectlEndpointSliceRecord;
   'ip-addr': IpAddrRecord;
   'ip-route': RouteRecord;
   'route-n': RouteRecord;
@@ -256,25 +234,61 @@ export interface RecordsOf {
   'kubectl-nodes': KubectlNodeRecord;
   sockets: SocketRecord;
   hostname: HostnameRecord;
-  'iptables-save': IptablesSaveRecord;
-  'iptables-list': IptablesListRecord;
-  'nft-ruleset': NftRecord;
-  ipvsadm: IpvsRecord;
-  conntrack: ConntrackRecord;
-  'kubectl-services': KubectlServiceRecord;
-  'kubectl-endpoints': KubectlEndpointsRecord;
-  'kubectl-endpointslices': KubectlEndpointSliceRecord;
   unknown: never;
 }
 
-/** Each parser module exports one of these. */
+/**
+ * A command typed at a prompt of a pasted session that a parser reads the output of. Wrappers are
+ * stripped first (sudo, env, watch, `kubectl exec POD --`, `docker exec CTR`, `ip netns exec NS`,
+ * `nsenter ... --`), and only the first command of a pipeline counts.
+ *   { programs: ['route'] }                                      any arguments
+ *   { programs: ['ip'], args: (a) => abbrev(ipObject(a), 'route') }   arguments decide
+ *   { file: /\/proc\/net\/route$/ }                              `cat`/`more`/`less`/`type` of that file
+ * Helpers for `args`: ./typed.ts. Patterns of different parsers should not overlap; when they do the
+ * parser first in the registry wins.
+ */
+export type TypedCommand =
+  | {
+      /** Program names as typed (without a directory: `./bridge/bridge vlan` is "bridge"). */
+      programs: readonly string[];
+      /** Whether the arguments after the program are this command's; absent: any arguments are. */
+      args?: (args: readonly string[]) => boolean;
+    }
+  | {
+      /** The path of a file shown with cat/more/less/type (the last non-option argument). */
+      file: RegExp;
+    };
+
+/** What a parser is and how it is found: everything the registry (./registry.ts) needs. */
+export interface DumpInfo<C extends DumpCommand = DumpCommand> {
+  /** The command id (a `RecordsOf` key); sections and records carry it. */
+  command: C;
+  /** How messages name the command ("route -n", "kubectl get pods"); unique per command id. */
+  displayName: string;
+  /** The outputs this parser reads (for `--help`-like listings and tests). */
+  description: string;
+  /** Confidence 0..1 that `lines` (already cleaned: no ANSI, no CR) are this command's output. */
+  detect(lines: string[]): number;
+  /**
+   * File names that suggest this command. `pattern` is tested against the base name, lower-cased,
+   * without a .txt/.out/.log/.raw/.json/.dump extension, every run of other characters than a-z 0-9
+   * made one '-' ("ip -d link.txt" -> "ip-d-link"). `rank` orders the patterns of all parsers
+   * (lower first; ties keep registry order): the first matching one breaks ties and names the
+   * expected output in messages, so of two patterns that can match one name the more specific gets
+   * the lower rank ("ip-route" matches both ip-route, 70, and route-n, 80). Ranks in use: 10..110.
+   * Exactly one parser per command id gives it (a second syntax of a command, such as ip -j addr,
+   * leaves it to the first).
+   */
+  nameHint?: { pattern: RegExp; rank: number };
+  /** The typed commands whose output this is (see TypedCommand); like nameHint, one parser per id. */
+  typed?: readonly TypedCommand[];
+  /** The record field `podpath dumps` lists in its table ("name", "destination", "mac"). */
+  listField?: Extract<keyof RecordsOf[C], string>;
+}
+
+/** Each parser module exports one of these (and adds it to the list in ./registry.ts). */
 export interface DumpParser<C extends DumpCommand = DumpCommand> {
-  info: {
-    command: C;
-    description: string;
-    /** Confidence 0..1 that `lines` (already cleaned: no ANSI, no CR) are this command's output. */
-    detect(lines: string[]): number;
-  };
+  info: DumpInfo<C>;
   /** Parses cleaned lines; `firstLine` is the 1-based input line of lines[0]. Never throws. */
   parse(lines: string[], firstLine: number): { records: RecordsOf[C][]; problems: DumpProblem[] };
 }

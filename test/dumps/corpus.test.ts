@@ -43,12 +43,49 @@ const FOLDER_COMMAND: Record<string, DumpCommand> = {
   'proc-net-route': 'route-n',
   route: 'route-n',
   'route-n': 'route-n',
+  'ip-route-show-table-all': 'ip-route',
+  'conntrack-E': 'conntrack',
+  'conntrack-L': 'conntrack',
+  'proc-net-ip_conntrack': 'conntrack',
+  'ip6tables-save': 'iptables-save',
+  'iptables-save': 'iptables-save',
+  'iptables-save-c': 'iptables-save',
+  'iptables-L': 'iptables-list',
+  'iptables-L-n-v': 'iptables-list',
+  'iptables-t-nat-L-n': 'iptables-list',
+  'ipvsadm-Ln': 'ipvsadm',
+  'ipvsadm-Ln-stats': 'ipvsadm',
+  'kubectl-get-endpoints': 'kubectl-endpoints',
+  'kubectl-get-endpointslices': 'kubectl-endpointslices',
+  'kubectl-get-svc': 'kubectl-services',
+  'nft-list-ruleset': 'nft-ruleset',
 };
+
+/**
+ * Folders of commands podpath does not parse (yet): each file must come out as not recognized,
+ * with one clear problem line, never as another command's records.
+ */
+const NOT_PARSED = new Set(['ethtool-k', 'ip-rule', 'ip-s-link', 'nft-j-list-ruleset']);
+/** Single files that are no readable output: iproute2 before its fix printed "multicast ???/32". */
+const UNREADABLE = new Set(['iproute2-56e3eb4c-multicast-before-fix.txt']);
+
+/** Commands whose records have no single key naming their line (test/dumps/nat.test.ts checks them). */
+const NO_LINE_KEY = new Set<DumpCommand>(['conntrack', 'iptables-save', 'iptables-list', 'ipvsadm', 'kubectl-endpoints', 'kubectl-endpointslices', 'kubectl-services', 'nft-ruleset']);
 
 /** Files that legitimately give no records, and the problem they must give instead (if any). */
 const NO_RECORDS: Record<string, RegExp | null> = {
   'iproute2-c72de371-header-only.txt': null, // header alone: no VLAN filtering, no problem
   'iproute2-d0e72011-details-json.txt': /malformed JSON/, // not well-formed JSON as pasted
+};
+
+/** Files whose problems are expected: each of their problems must match. */
+const EXPECTED_PROBLEMS: Record<string, RegExp> = {
+  // File names that contain "-no-", "-node-", "-pod-": the name hint is wrong, the content decides.
+  'ovn-kubernetes-hairpin-ct-entry-no-zone.txt': /the name suggests kubectl get nodes output but the content is conntrack -L output/,
+  'kubernetes-2015-node-userspace-proxier.txt': /the name suggests kubectl get nodes output but the content is iptables-save output/,
+  'kube-router-pod-toolbox-motd.txt': /the name suggests kubectl get pods output but the content is ipvsadm -Ln output/,
+  // A paste cut off in the middle of a rule.
+  'kubernetes-enhancements-kep265-kube-proxy-iptables-mode.txt': /truncated iptables -L rule/,
 };
 
 const cache = new Map<string, DumpSection[]>();
@@ -67,7 +104,7 @@ if (DUMPS) {
     assert.ok(files.length >= 70, `${files.length} files`);
     for (const f of files) {
       const folder = relative(DUMPS, dirname(f));
-      assert.ok(FOLDER_COMMAND[folder], `a folder this test does not map: ${folder}`);
+      assert.ok(FOLDER_COMMAND[folder] || NOT_PARSED.has(folder), `a folder this test does not map: ${folder}`);
     }
   });
 
@@ -75,6 +112,17 @@ if (DUMPS) {
     const rel = relative(DUMPS, f);
     const folder = dirname(rel);
     const name = basename(rel);
+    if (NOT_PARSED.has(folder) || UNREADABLE.has(name)) {
+      test(`corpus ${rel}: a command podpath does not parse: not taken for another one`, () => {
+        const sections = parsed(rel);
+        const taken = sections.filter((s) => s.command !== 'unknown' && s.records.length > 0);
+        // ip -s link is ip link output with counters: the link parser may read it; nothing else may.
+        if (folder === 'ip-s-link') assert.ok(taken.every((s) => s.command === 'ip-link'), describe(sections));
+        else assert.equal(taken.map((s) => s.command), [], describe(sections));
+        assert.ok(sections.flatMap((s) => s.problems).length <= 3 * sections.length, describe(sections));
+      });
+      continue;
+    }
     test(`corpus ${rel}: recognized as ${FOLDER_COMMAND[folder]}, records, no unexpected problem`, () => {
       const sections = parsed(rel);
       const want = FOLDER_COMMAND[folder];
@@ -91,6 +139,9 @@ if (DUMPS) {
         else {
           assert.ok(problems.some((p) => expect.test(p.message) && p.line > 1), describe(sections));
         }
+      } else if (name in EXPECTED_PROBLEMS) {
+        assert.ok(count > 0, `no records: ${describe(sections)}`);
+        assert.ok(problems.length > 0 && problems.every((p) => EXPECTED_PROBLEMS[name].test(p.message)), describe(sections));
       } else {
         assert.ok(count > 0, `no records: ${describe(sections)}`);
         assert.equal(problems, [], describe(sections));
@@ -104,6 +155,7 @@ if (DUMPS) {
           const line = r.line as number;
           assert.ok(line >= 1 && line <= lines.length, `line ${line} of ${lines.length}`);
           if (/json/.test(folder) || folder === 'proc-net-route') continue; // a JSON object's line is its "{"; /proc is hex
+          if (NO_LINE_KEY.has(s.command)) continue;
           const key =
             s.command === 'ip-addr' || s.command === 'ip-link'
               ? (r.name as string)
