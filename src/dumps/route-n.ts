@@ -222,7 +222,8 @@ function parse(lines: string[], firstLine: number): { records: RouteRecord[]; pr
     if (iface && iface !== '*' && iface !== '-') r.interface = iface;
     const metric = toInt(cols.includes('Metric') ? (col('Metric') ?? ws[4]) : undefined);
     if (metric !== undefined) r.metric = metric;
-    const type = flagsToType(r.flags);
+    // A route without a device (Iface "*") and no gateway is how net-tools shows a blackhole route.
+    const type = flagsToType(r.flags) ?? (iface === '*' && r.gateway === undefined ? 'blackhole' : undefined);
     if (type) r.type = type;
     if (!isIPv4(dest) && !isIPv6(dest) && dest !== ws[0]) r.destination = `${dest}/${prefix}`;
     records.push(r);

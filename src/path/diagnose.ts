@@ -20,14 +20,17 @@ export interface DiagnosedFlow {
   returnPath: Step[];
   verdict: FlowVerdict;
   label: string;
+  /** Link-local, multicast or broadcast traffic: never route-checked, never a finding. */
+  linkScoped?: boolean;
 }
 
 function packetEvidence(j: Journey, captures: CapturePointInfo[]): Evidence[] {
   return j.sightings.map((s) => ({ input: captures[s.capture].input, packet: s.packet, text: j.summary }));
 }
 
-export function diagnose(flows: DiagnosedFlow[], topo: Topology, captures: CapturePointInfo[]): Finding[] {
+export function diagnose(all: DiagnosedFlow[], topo: Topology, captures: CapturePointInfo[]): Finding[] {
   const findings: Finding[] = [];
+  const flows = all.filter((f) => !f.linkScoped);
 
   // Lost packets: between two nodes' underlay inside a tunnel -> overlay-blocked; else lost.
   const groups = new Map<string, { from: Step; to: Step; overlay: boolean; port?: number; type?: string; vni?: number; flows: Set<string>; ids: Set<string>; ev: Evidence[]; count: number; missing: string }>();

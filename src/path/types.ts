@@ -44,7 +44,7 @@ export interface Step {
   cause?: StepCause;
 }
 
-export const FLOW_KINDS = ['intra-pod', 'same-node', 'cross-node', 'host', 'external'] as const;
+export const FLOW_KINDS = ['intra-pod', 'same-node', 'cross-node', 'host', 'external', 'link-local'] as const;
 export type FlowKind = (typeof FLOW_KINDS)[number];
 
 export const VERDICTS = ['ok', 'unanswered', 'lost', 'partial'] as const;

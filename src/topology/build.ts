@@ -63,7 +63,8 @@ export interface BuildContext {
   ev(input: string, line: number): Evidence;
 }
 
-const GLOBAL_COMMANDS = new Set(['kubectl-pods', 'kubectl-nodes']);
+/** Cluster-wide listings: they describe every host, and make no host of their own. */
+const GLOBAL_COMMANDS = new Set(['kubectl-pods', 'kubectl-nodes', 'kubectl-services', 'kubectl-endpoints', 'kubectl-endpointslices']);
 /** Evidence lines longer than this are cut. */
 export const MAX_EVIDENCE_TEXT = 240;
 
@@ -130,7 +131,7 @@ export function buildTopology(sections: HostSection[], captures: CaptureFacts[] 
     if (GLOBAL_COMMANDS.has(section.command)) {
       for (const r of section.records) {
         if (section.command === 'kubectl-pods') kubectlPods.push({ record: r as KubectlPodRecord, evidence: ev(section.input, r.line) });
-        else kubectlNodes.push({ record: r as KubectlNodeRecord, evidence: ev(section.input, r.line) });
+        else if (section.command === 'kubectl-nodes') kubectlNodes.push({ record: r as KubectlNodeRecord, evidence: ev(section.input, r.line) });
       }
       continue;
     }

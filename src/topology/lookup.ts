@@ -172,6 +172,20 @@ export function isLinkLocal(ip: string): boolean {
   return subnetContains('169.254.0.0/16', ip) || subnetContains('fe80::/10', ip);
 }
 
+/** Multicast (224.0.0.0/4, ff00::/8) or the IPv4 limited broadcast. */
+export function isMulticastOrBroadcast(ip: string): boolean {
+  return ip === '255.255.255.255' || subnetContains('224.0.0.0/4', ip) || subnetContains('ff00::/8', ip);
+}
+
+/**
+ * Traffic that stays on its link and is never routed: link-local sources or destinations, multicast
+ * and broadcast (IPv6 ND, RS/RA, MLD, DAD; mDNS, LLMNR, DHCP, IGMP, SSDP), the unspecified address.
+ */
+export function isLinkScoped(src: string, dst: string): boolean {
+  const unspecified = (ip: string) => ip === '0.0.0.0' || ip === '::';
+  return isLinkLocal(dst) || isMulticastOrBroadcast(dst) || unspecified(src) || (isLinkLocal(src) && !isLoopbackAddress(dst));
+}
+
 export function isLoopbackAddress(ip: string): boolean {
   return subnetContains('127.0.0.0/8', ip) || ip === '::1';
 }

@@ -9,7 +9,7 @@ import { explainPath, pathSummary, podByIp, type PathHints } from '../path/expla
 import { flowVerdict, hopLatencies, median, pointId, type CapturePointInfo, type Clocks, type FlowVerdict } from '../path/correlate.js';
 import type { DiagnosedFlow } from '../path/diagnose.js';
 import type { Endpoint, FlowKind, FlowReport, SeenAt, Step } from '../path/types.js';
-import { isLoopbackAddress, ownerOf } from '../topology/lookup.js';
+import { isLinkScoped, isLoopbackAddress, ownerOf } from '../topology/lookup.js';
 import type { Topology } from '../topology/model.js';
 
 export interface Traced {
@@ -27,15 +27,21 @@ export function traceFlows(flows: Flow[], topology: Topology, points: CapturePoi
   flows.forEach((flow, k) => {
     const id = `f${k + 1}`;
     const loopHost = flow.loopback ? [...flow.seen.keys()].map((c) => points[c].host).find((h) => h) : undefined;
-    let path = explainPath(topology, { src: flow.src.ip, dst: flow.dst.ip, dport: flow.dst.port, what: flowWhat(flow), loopback: flow.loopback, loopbackHost: loopHost }, hints);
+    // Link-scoped traffic (ND, MLD, DHCP, mDNS, ...) is never route-checked: it stays on its link.
+    const linkScoped = flow.protocol !== 'arp' && !flow.loopback && isLinkScoped(flow.src.ip, flow.dst.ip);
+    let path = linkScoped
+      ? linkPath(flow, points)
+      : explainPath(topology, { src: flow.src.ip, dst: flow.dst.ip, dport: flow.dst.port, what: flowWhat(flow), loopback: flow.loopback, loopbackHost: loopHost }, hints);
     const returnPath =
-      flow.packets.rev > 0 ? explainPath(topology, { src: flow.dst.ip, dst: flow.src.ip, dport: flow.src.port, loopback: flow.loopback, loopbackHost: loopHost }, hints) : [];
-    const verdict = flowVerdict(flow, path, returnPath, points, clocks);
+      flow.packets.rev > 0 && !linkScoped
+        ? explainPath(topology, { src: flow.dst.ip, dst: flow.src.ip, dport: flow.src.port, loopback: flow.loopback, loopbackHost: loopHost }, hints)
+        : [];
+    const verdict: FlowVerdict = linkScoped ? linkVerdict(flowVerdict(flow, path, returnPath, points, clocks)) : flowVerdict(flow, path, returnPath, points, clocks);
     path = endAtLoss(path, verdict);
     const label = `${id} ${flow.protocol} ${endpointLabel(topology, flow.src.ip, flow.src.port)} -> ${endpointLabel(topology, flow.dst.ip, flow.dst.port)}`;
-    diagnosed.push({ flow, id, path, returnPath, verdict, label });
+    diagnosed.push({ flow, id, path, returnPath, verdict, label, linkScoped });
     if (path.some((s) => s.action === 'unknown')) unexplained += flow.packets.fwd + flow.packets.rev;
-    reports.push(flowReport(flow, id, path, returnPath, verdict, topology, points, clocks, baseSec, loopHost));
+    reports.push(flowReport(flow, id, path, returnPath, verdict, topology, points, clocks, baseSec, loopHost, linkScoped));
   });
   return { diagnosed, reports, unexplained };
 }
@@ -51,6 +57,7 @@ function flowReport(
   clocks: Clocks,
   baseSec: number | undefined,
   loopHost: string | undefined,
+  linkScoped: boolean,
 ): FlowReport {
   const fwd = flow.journeys.filter((j) => j.dir === 'fwd');
   const hops = hopLatencies(fwd, path, points, clocks);
@@ -70,7 +77,7 @@ function flowReport(
     protocol: flow.protocol,
     src: endpoint(topology, flow.src.ip, flow.src.port),
     dst: endpoint(topology, flow.dst.ip, flow.dst.port),
-    kind: flowKind(topology, flow, loopHost),
+    kind: linkScoped ? 'link-local' : flowKind(topology, flow, loopHost),
     verdict: verdict.verdict,
     packets: flow.packets.fwd + flow.packets.rev,
     path,
@@ -118,6 +125,23 @@ function endAtLoss(path: Step[], v: FlowVerdict): Step[] {
       cause: tunnel ? 'underlay-loss' : 'observed-loss',
     },
   ];
+}
+
+const LINK_DETAIL = 'link-scoped (link-local, multicast or broadcast): stays on its link, not routed';
+
+/** The path of link-scoped traffic: sent and heard on the link of each capture that saw it. */
+function linkPath(flow: Flow, points: CapturePointInfo[]): Step[] {
+  const at = [...flow.seen.keys()].sort((a, b) => a - b).map((c) => points[c]);
+  const first = at[0];
+  const host = first?.host ?? '?';
+  const steps: Step[] = [{ host, interface: first?.interface, action: 'send', detail: `${flow.src.ip} sends on its link` }];
+  steps.push({ host, interface: first?.interface, action: 'deliver', detail: LINK_DETAIL });
+  return steps;
+}
+
+/** Link-scoped traffic has no destination to reach and no answer to expect: never lost, never unanswered. */
+function linkVerdict(v: FlowVerdict): FlowVerdict {
+  return { ...v, verdict: 'ok', why: 'link-scoped traffic (neighbour discovery, multicast, broadcast): it stays on its link', lost: [] };
 }
 
 function mod(ns: number): number {
