@@ -4,7 +4,9 @@
  * sorted by absolute path (code-unit order), slugged over the whole list, then sliced for
  * `--shard I/N`. Every shard computes the same list, so slugs and slices agree across machines.
  */
+import { createReadStream } from 'node:fs';
 import { stat } from 'node:fs/promises';
+import { createGunzip } from 'node:zlib';
 import { isAbsolute, relative, resolve, sep } from 'node:path';
 import { globby, isDynamicPattern } from 'globby';
 import { sniffArchive } from '../inputs/archive.js';
@@ -15,6 +17,8 @@ export interface Incident {
   /** As shown: relative to the working folder when under it, else absolute. */
   path: string;
   slug: string;
+  /** More archives of the same incident (the collector's incident id): analyzed together with `abs`. */
+  more?: string[];
 }
 
 export interface Listing {
@@ -75,8 +79,58 @@ export async function listIncidents(args: string[], cwd: string, exclude?: strin
     abs.push(p);
   }
   abs.sort((a, b) => (a < b ? -1 : a > b ? 1 : 0));
-  const slugs = assignSlugs(abs);
-  return { incidents: abs.map((p, i) => ({ abs: p, path: shownPath(root, p), slug: slugs[i] })), skipped };
+  // Archives that name the same incident id (podpath-collect --incident, or one `collect --nodes`
+  // run) are one incident, under the first of them.
+  const groups = new Map<string, string[]>();
+  const heads: string[] = [];
+  for (const p of abs) {
+    const id = p.endsWith('.tar.gz') || p.endsWith('.tgz') ? await archiveIncidentId(p) : undefined;
+    const g = id === undefined ? undefined : groups.get(id);
+    if (g) g.push(p);
+    else {
+      heads.push(p);
+      if (id !== undefined) groups.set(id, [p]);
+    }
+  }
+  const moreOf = new Map<string, string[]>();
+  for (const g of groups.values()) if (g.length > 1) moreOf.set(g[0], g.slice(1));
+  const slugs = assignSlugs(heads);
+  return {
+    incidents: heads.map((p, i) => {
+      const inc: Incident = { abs: p, path: shownPath(root, p), slug: slugs[i] };
+      const more = moreOf.get(p);
+      if (more) inc.more = more;
+      return inc;
+    }),
+    skipped,
+  };
+}
+
+/**
+ * The incident id in a collector archive: its first entry is `DIR/podpath-manifest.txt` holding
+ * an `incident: ID` line. Reads only that far; undefined for any other archive.
+ */
+export async function archiveIncidentId(path: string): Promise<string | undefined> {
+  const stream = createReadStream(path).pipe(createGunzip());
+  let buf = Buffer.alloc(0);
+  try {
+    for await (const chunk of stream) {
+      buf = Buffer.concat([buf, chunk as Buffer]);
+      if (buf.length < 512) continue;
+      const name = buf.subarray(0, 100).toString('latin1').replace(/\0.*$/s, '');
+      if (!/(^|\/)podpath-manifest\.txt$/.test(name)) return undefined;
+      const size = parseInt(buf.subarray(124, 136).toString('latin1').replace(/\0.*$/s, '').trim() || '0', 8);
+      if (!(size > 0 && size < 65536)) return undefined;
+      if (buf.length < 512 + size) continue;
+      const m = /^incident: ([A-Za-z0-9_.:-]{1,100})$/m.exec(buf.subarray(512, 512 + size).toString('utf8'));
+      return m?.[1];
+    }
+  } catch {
+    return undefined;
+  } finally {
+    stream.destroy();
+  }
+  return undefined;
 }
 
 /** "I/N" -> { index, count }, 1-based; undefined when malformed. */

@@ -5,7 +5,7 @@
  */
 import { SEVERITIES } from '../severity.js';
 import { rm } from 'node:fs/promises';
-import { basename, dirname, join } from 'node:path';
+import { basename, dirname, join, relative } from 'node:path';
 import { analyze } from '../analyze.js';
 import type { Report } from '../path/types.js';
 import { renderHtml } from '../report/html.js';
@@ -82,7 +82,7 @@ export async function runJob(job: Job): Promise<IncidentEntry> {
   try {
     // Inputs are named relative to the incident's parent folder, so a report reads the same
     // wherever the incidents are kept (a laptop, a shared volume in a cluster).
-    const report = await analyze([basename(job.abs)], {
+    const report = await analyze([basename(job.abs), ...(job.more ?? []).map((m) => relative(dirname(job.abs), m))], {
       cwd: dirname(job.abs),
       vxlanPorts: job.vxlanPorts,
       genevePorts: job.genevePorts,

@@ -80,6 +80,7 @@ export async function runBatch(args: string[], io: Io, opts: BatchOptions): Prom
   const out = await prepareOut(io.cwd, opts.out);
   const jobs: Job[] = mine.map((i) => ({
     abs: i.abs,
+    ...(i.more ? { more: i.more } : {}),
     path: i.path,
     slug: i.slug,
     out,

@@ -34,6 +34,8 @@ export interface IncidentEntry {
 export interface Job {
   /** Absolute path of the incident folder or archive. */
   abs: string;
+  /** More archives of the same incident (absolute), analyzed with `abs`. */
+  more?: string[];
   /** As shown in the index. */
   path: string;
   slug: string;

@@ -28,3 +28,28 @@ export function parseCollectLog(text: string): CollectLog {
   }
   return log;
 }
+
+/** The collector's own files that describe the run, not the node: read quietly, never parsed. */
+export const COLLECTOR_META = /^(uname(-a)?\.txt|podpath-manifest\.txt)$/;
+
+/**
+ * Files the collector saves for commands podpath does not analyze (yet): listed in the inventory
+ * as known, with no problem line, when no parser recognizes them.
+ */
+const NOT_ANALYZED: [RegExp, string][] = [
+  [/^iptables-save\.txt$/, 'iptables-save'],
+  [/^ip6tables-save\.txt$/, 'ip6tables-save'],
+  [/^nft-ruleset\.txt$/, 'nft list ruleset'],
+  [/^conntrack\.txt$/, 'conntrack -L'],
+  [/^ipvsadm\.txt$/, 'ipvsadm -Ln'],
+  [/^ip-s-link\.txt$/, 'ip -s link'],
+  [/^ethtool-k-.+\.txt$/, 'ethtool -k'],
+  [/^ip(-6)?-rule\.txt$/, 'ip rule'],
+  [/^sysctl\.txt$/, 'sysctl'],
+  [/^kubectl-wide\.txt$/, 'kubectl get pods,svc,endpointslices,nodes'],
+];
+
+/** "iptables-save" for the collector's iptables-save.txt; undefined for other names. */
+export function notAnalyzedCommand(fileName: string): string | undefined {
+  return NOT_ANALYZED.find(([re]) => re.test(fileName))?.[1];
+}

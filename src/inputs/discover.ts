@@ -13,6 +13,7 @@ import { lstat, open, readdir, realpath, stat } from 'node:fs/promises';
 import { basename, dirname, isAbsolute, join, relative, resolve, sep } from 'node:path';
 import { globby, isDynamicPattern } from 'globby';
 import { sniffInputDetails } from '../capture/open.js';
+import { COLLECT_LOG_NAME } from './collect-log.js';
 
 export interface InputFile {
   /** As the user would name it: relative to cwd when under it, else absolute. */
@@ -22,6 +23,8 @@ export interface InputFile {
   gzip?: boolean;
   host?: string;
   hostFrom: 'folder' | 'hostname-dump' | 'option' | 'root';
+  /** An empty file the collector kept: the command ran and printed nothing (a valid empty dump). */
+  empty?: boolean;
 }
 
 export interface InputProblem {
@@ -36,7 +39,7 @@ export interface DiscoverOptions {
 }
 
 /** Files that describe an incident rather than dump a host. */
-const SKIP_FILE = /^(lab\.json|readme(\..*)?|.*\.md|\..*)$/i;
+const SKIP_FILE = /^(lab\.json|readme(\..*)?|.*\.md|\..*|podpath-manifest\.txt)$/i;
 /** Folders that hold no host's data. */
 const SKIP_DIR = /^(\..*|node_modules)$/;
 const HOSTNAME_FILE = /^(hostname|hostname\.txt|etc-hostname)$/i;
@@ -174,7 +177,11 @@ export async function discoverIncident(
         f.kind = 'dump';
         break;
       case 'empty':
-        problem(r.abs, 'empty file');
+        // The collector keeps a command's empty output only when the command succeeded.
+        if (await exists(join(dirname(r.abs), COLLECT_LOG_NAME))) {
+          f.kind = 'dump';
+          f.empty = true;
+        } else problem(r.abs, 'empty file');
         break;
       case 'binary':
         problem(r.abs, 'neither a capture (pcap, pcapng) nor a text dump');

@@ -8,7 +8,7 @@ import { basename } from 'node:path';
 import { gunzipSync } from 'node:zlib';
 import { parseDump } from '../dumps/index.js';
 import type { HostSection } from '../topology/build.js';
-import { COLLECT_LOG_NAME, parseCollectLog, type CollectLog } from './collect-log.js';
+import { COLLECT_LOG_NAME, COLLECTOR_META, notAnalyzedCommand, parseCollectLog, type CollectLog } from './collect-log.js';
 import type { InputFile } from './discover.js';
 
 /** A dump larger than this is not a command's output. */
@@ -38,6 +38,16 @@ export async function readDumps(inputs: InputFile[], abs: (f: InputFile) => stri
       commands.set(f.path, ['collect-log']);
       continue;
     }
+    if (COLLECTOR_META.test(basename(f.path))) {
+      // uname.txt, the manifest: about the run, nothing to parse
+      commands.set(f.path, ['collector-meta']);
+      continue;
+    }
+    if (f.empty) {
+      // a command that ran and printed nothing (no rules, no neighbours): a fact, not a problem
+      commands.set(f.path, ['empty']);
+      continue;
+    }
     const mine: string[] = [];
     perFile.set(f.path, mine);
     let bytes: Buffer;
@@ -57,7 +67,14 @@ export async function readDumps(inputs: InputFile[], abs: (f: InputFile) => stri
     }
     lines.set(f.path, bytes.toString('utf8').split(/\r?\n/));
     const cmds: string[] = [];
-    for (const section of parseDump(f.path, bytes)) {
+    const parsed = parseDump(f.path, bytes);
+    const known = notAnalyzedCommand(basename(f.path));
+    if (known !== undefined && parsed.every((s) => s.command === 'unknown')) {
+      // saved by the collector for a command podpath does not analyze: known, not a problem
+      commands.set(f.path, [`${known} (not analyzed)`]);
+      continue;
+    }
+    for (const section of parsed) {
       sections.push({ host: f.host, section });
       cmds.push(section.command);
       for (const p of section.problems) mine.push(`${f.path}:${p.line}: ${p.message}`);

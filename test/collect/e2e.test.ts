@@ -50,41 +50,79 @@ test('collector e2e: two flannel-shaped nodes in namespaces, collected at once w
   }
 });
 
-test('--max-mb is a hard ceiling: tcpdump stops by count before the file passes it', async () => {
+/** The collector in a fresh namespace of its own (lo only); resolves when it exits. */
+function collectorInNs(ns: string, args: string[]) {
+  const c = spawn('ip', ['netns', 'exec', ns, 'sh', join(ROOT, 'bin', 'podpath-collect'), ...args]);
+  let text = '';
+  c.stdout.on('data', (d) => (text += d));
+  c.stderr.on('data', (d) => (text += d));
+  const done = new Promise<{ code: number | null; text: string }>((resolve) => c.on('close', (code) => resolve({ code, text })));
+  return { child: c, done };
+}
+
+function withNs(tag: string) {
   const why = labUnavailable();
-  if (why) {
-    console.log(`SKIP collector --max-mb: ${why}`);
-    return;
-  }
-  const ns = `ppc${process.pid}-maxmb`;
-  const tmp = mkdtempSync(join(tmpdir(), 'podpath-maxmb-'));
+  if (why) return { why };
+  const ns = `ppco${process.pid}-${tag}`;
+  const tmp = mkdtempSync(join(tmpdir(), 'podpath-collect-ns-'));
+  execFileSync('ip', ['netns', 'add', ns]);
+  execFileSync('ip', ['-n', ns, 'link', 'set', 'lo', 'up']);
+  return { ns, tmp, cleanup: () => { spawnSync('ip', ['netns', 'del', ns], { stdio: 'ignore' }); rmSync(tmp, { recursive: true, force: true }); } };
+}
+
+test('--max-total is a budget: -C/-W rotation keeps the files within it under a flood', async () => {
+  const env = withNs('budget');
+  if (!env.ns) return console.log(`SKIP collector --max-total: ${env.why}`);
   try {
-    execFileSync('ip', ['netns', 'add', ns]);
-    execFileSync('ip', ['-n', ns, 'link', 'set', 'lo', 'up']);
-    const out = join(tmp, 'out');
-    const collector = new Promise<{ code: number | null; text: string }>((resolve) => {
-      const c = spawn('ip', ['netns', 'exec', ns, 'sh', join(ROOT, 'bin', 'podpath-collect'), '--duration', '20', '--interfaces', 'lo', '--max-mb', '1', '--snaplen', '64', '--no-kubectl', '--hostname', 'n', '--out', out]);
-      let text = '';
-      c.stdout.on('data', (d) => (text += d));
-      c.stderr.on('data', (d) => (text += d));
-      c.on('close', (code) => resolve({ code, text }));
-    });
+    const out = join(env.tmp, 'out');
+    const c = collectorInNs(env.ns, ['--duration', '8', '--interfaces', 'lo', '--max-total', '2', '--max-mb', '1', '--snaplen', '64', '--no-kubectl', '--keep-folder', '--hostname', 'n', '--out', out]);
     await new Promise((r) => setTimeout(r, 1000));
-    // ~2 x 12,000 packets of 1000 bytes on lo: far more than 1 MB at snaplen 64 (12,499 packets).
-    spawnSync('ip', ['netns', 'exec', ns, 'ping', '-f', '-c', '12000', '-s', '1000', '-q', '127.0.0.1'], { stdio: 'ignore', timeout: 30_000 });
-    const t0 = Date.now();
-    const r = await collector;
+    // ~80,000 packets of 80 bytes kept (64 + 16): about 6 MB offered to a 2 MB budget
+    spawnSync('ip', ['netns', 'exec', env.ns, 'ping', '-f', '-c', '40000', '-s', '1000', '-q', '127.0.0.1'], { stdio: 'ignore', timeout: 30_000 });
+    const r = await c.done;
     assert.is(r.code, 0, r.text);
-    assert.ok(Date.now() - t0 < 15_000, 'the collector ended early: tcpdump reached its count');
     const log = readFileSync(join(out, 'n', 'collect.log'), 'utf8');
-    assert.match(log, '-c 12499');
-    assert.match(log, 'every tcpdump has ended on its own');
-    const size = statSync(join(out, 'n', 'lo.pcap')).size;
-    assert.ok(size <= 1_000_000, `lo.pcap is ${size} bytes`);
-    assert.ok(size > 900_000, `lo.pcap is ${size} bytes: the ceiling was reached`);
+    assert.match(log, '-C 1 -W 2 -p -w');
+    const files = readdirSync(join(out, 'n')).filter((f) => f.endsWith('.pcap')).sort();
+    assert.equal(files, ['lo.0.pcap', 'lo.1.pcap'], log);
+    let total = 0;
+    for (const f of files) {
+      const size = statSync(join(out, 'n', f)).size;
+      assert.ok(size <= 1_000_000 + 80, `${f} is ${size} bytes`);
+      total += size;
+    }
+    assert.ok(total <= 2_000_000 + 160, `captures hold ${total} bytes`);
+    assert.ok(total > 1_000_000, `captures hold ${total} bytes: more than one file, so the ring turned`);
   } finally {
-    spawnSync('ip', ['netns', 'del', ns], { stdio: 'ignore' });
-    rmSync(tmp, { recursive: true, force: true });
+    env.cleanup!();
+  }
+});
+
+test('SIGTERM during the capture: every tcpdump stopped, nothing left running, the archive written', async () => {
+  const env = withNs('term');
+  if (!env.ns) return console.log(`SKIP collector SIGTERM: ${env.why}`);
+  try {
+    const out = join(env.tmp, 'out');
+    const c = collectorInNs(env.ns, ['--duration', '0', '--interfaces', 'lo', '--max-total', '4', '--no-kubectl', '--keep-folder', '--hostname', 'n', '--out', out]);
+    const logFile = join(out, 'n', 'collect.log');
+    for (let i = 0; i < 100 && !(existsSync(logFile) && /capture started/.test(readFileSync(logFile, 'utf8'))); i++) await new Promise((r) => setTimeout(r, 100));
+    await new Promise((r) => setTimeout(r, 1000)); // tcpdump opens lo
+    spawnSync('ip', ['netns', 'exec', env.ns, 'ping', '-c', '3', '-i', '0.2', '127.0.0.1'], { stdio: 'ignore' });
+    const t0 = Date.now();
+    c.child.kill('SIGTERM');
+    const r = await c.done;
+    assert.is(r.code, 0, r.text);
+    assert.ok(Date.now() - t0 < 10_000, 'stopped promptly');
+    const log = readFileSync(logFile, 'utf8');
+    assert.match(log, 'stopped by a signal');
+    assert.match(log, 'captured: lo -> n/lo.pcap');
+    const pids = [...log.matchAll(/\(pid (\d+)\)/g)].map((m) => Number(m[1]));
+    assert.ok(pids.length === 1, log);
+    for (const pid of pids) assert.is(spawnSync('kill', ['-0', String(pid)]).status, 1, `tcpdump ${pid} is gone`);
+    assert.ok(statSync(`${out}.tar.gz`).size > 0);
+    assert.ok(statSync(join(out, 'n', 'lo.pcap')).size > 24, 'the packets before the signal are kept');
+  } finally {
+    env.cleanup!();
   }
 });
 

@@ -72,25 +72,25 @@ export function labUnavailable(): string | undefined {
   return undefined;
 }
 
+/** The lab, built: namespace names, a temp folder, and pod1 -> pod2 pings on demand. */
+export interface Lab {
+  ns: { n1: string; n2: string; p1: string; p2: string };
+  tmp: string;
+  /** pod1 pings pod2 `count` times, 0.2 s apart. */
+  ping(count: number): Promise<{ ok: boolean; text: string }>;
+}
+
 /**
- * Builds the lab, runs the collector on both nodes at once (node1 under dash and node2 under
- * busybox sh when present) for `duration` seconds while pod1 pings pod2, tears the lab down and
- * returns the archives. Undefined (after a visible SKIP line) where namespaces are unavailable.
+ * Builds the lab (namespaces named `prefix`-node1, ...), runs `body`, then deletes every namespace
+ * whatever happens. The temp folder is removed too unless `body` returns normally and `keepTmp`.
  */
-export async function collectTwoNodes(
-  options: { duration?: number; what?: string; /** node2's own firewall drops UDP 8472 (INPUT), as firewalld may. */ blockOverlay?: boolean } = {},
-): Promise<TwoNodeCollection | undefined> {
-  const why = labUnavailable();
-  if (why) {
-    console.log(`SKIP ${options.what ?? 'collector e2e'}: ${why}`);
-    return undefined;
-  }
-  const duration = options.duration ?? 3;
-  const prefix = `ppc${process.pid}-${Date.now() % 100000}`;
+export async function withLab<T>(options: { blockOverlay?: boolean; prefix?: string; keepTmp?: boolean }, body: (lab: Lab) => Promise<T>): Promise<T> {
+  const prefix = options.prefix ?? `ppc${process.pid}-${Date.now() % 100000}`;
   const ns = { n1: `${prefix}-node1`, n2: `${prefix}-node2`, p1: `${prefix}-pod1`, p2: `${prefix}-pod2` };
   const tmp = mkdtempSync(join(tmpdir(), 'podpath-two-nodes-'));
   const sh = (...args: string[]) => execFileSync(args[0], args.slice(1), { stdio: 'pipe' });
   const inNs = (name: string, ...args: string[]) => sh('ip', 'netns', 'exec', name, ...args);
+  let ok = false;
   try {
     for (const n of Object.values(ns)) {
       sh('ip', 'netns', 'add', n);
@@ -131,12 +131,40 @@ export async function collectTwoNodes(
       if (!has('iptables')) throw new Error('iptables is not installed: cannot block the overlay');
       inNs(ns.n2, 'iptables', '-A', 'INPUT', '-p', 'udp', '--dport', '8472', '-j', 'DROP');
     }
+    const ping = (count: number) =>
+      run('ip', ['netns', 'exec', ns.p1, 'ping', '-n', '-c', String(count), '-i', '0.2', '-W', '1', LAB.node2.pod], { encoding: 'utf8' }).then(
+        (r) => ({ ok: true, text: r.stdout }),
+        (e: { stdout?: string; message: string }) => ({ ok: false, text: `${e.stdout ?? ''}${e.message}` }),
+      );
+    const result = await body({ ns, tmp, ping });
+    ok = true;
+    return result;
+  } finally {
+    for (const n of Object.values(ns)) spawnSync('ip', ['netns', 'del', n], { stdio: 'ignore' });
+    if (!ok || !options.keepTmp) rmSync(tmp, { recursive: true, force: true });
+  }
+}
 
+/**
+ * Builds the lab, runs the collector on both nodes at once (node1 under dash and node2 under
+ * busybox sh when present) for `duration` seconds while pod1 pings pod2, tears the lab down and
+ * returns the archives. Undefined (after a visible SKIP line) where namespaces are unavailable.
+ */
+export async function collectTwoNodes(
+  options: { duration?: number; what?: string; /** node2's own firewall drops UDP 8472 (INPUT), as firewalld may. */ blockOverlay?: boolean } = {},
+): Promise<TwoNodeCollection | undefined> {
+  const why = labUnavailable();
+  if (why) {
+    console.log(`SKIP ${options.what ?? 'collector e2e'}: ${why}`);
+    return undefined;
+  }
+  const duration = options.duration ?? 3;
+  return withLab({ blockOverlay: options.blockOverlay, keepTmp: true }, async ({ ns, tmp, ping: pingNow }) => {
     const script = join(ROOT, 'bin', 'podpath-collect');
     const shells = [has('dash') ? ['dash'] : ['sh'], has('busybox') ? ['busybox', 'sh'] : ['sh']];
     const collectors = (['node1', 'node2'] as const).map(async (hostname, i) => {
       const dir = join(tmp, hostname);
-      const args = ['netns', 'exec', i === 0 ? ns.n1 : ns.n2, ...shells[i], script, '--duration', String(duration), '--no-kubectl', '--hostname', hostname, '--out', dir];
+      const args = ['netns', 'exec', i === 0 ? ns.n1 : ns.n2, ...shells[i], script, '--duration', String(duration), '--no-kubectl', '--keep-folder', '--hostname', hostname, '--out', dir];
       let output: string;
       try {
         const r = await run('ip', args, { encoding: 'utf8', timeout: (duration + 60) * 1000 });
@@ -151,21 +179,12 @@ export async function collectTwoNodes(
     // Give tcpdump a moment to open the interfaces, then make cross-node pod traffic.
     await new Promise((r) => setTimeout(r, 1000));
     const count = Math.max(2, Math.min(8, Math.floor((duration - 1.5) / 0.2)));
-    const ping = run('ip', ['netns', 'exec', ns.p1, 'ping', '-n', '-c', String(count), '-i', '0.2', '-W', '1', LAB.node2.pod], { encoding: 'utf8' }).then(
-      (r) => ({ ok: true, text: r.stdout }),
-      (e: { stdout?: string; message: string }) => ({ ok: false, text: `${e.stdout ?? ''}${e.message}` }),
-    );
-    const [a, b, p] = await Promise.all([collectors[0], collectors[1], ping]);
+    const [a, b, p] = await Promise.all([collectors[0], collectors[1], pingNow(count)]);
     return {
-      nodes: [a, b],
+      nodes: [a, b] as [NodeCollection, NodeCollection],
       ping: p.text,
       pingOk: p.ok,
       cleanup: () => rmSync(tmp, { recursive: true, force: true }),
     };
-  } catch (e) {
-    rmSync(tmp, { recursive: true, force: true });
-    throw e;
-  } finally {
-    for (const n of Object.values(ns)) spawnSync('ip', ['netns', 'del', n], { stdio: 'ignore' });
-  }
+  });
 }
