@@ -10,6 +10,7 @@ import { parseDump } from '../dumps/index.js';
 import type { HostSection } from '../topology/build.js';
 import { COLLECT_LOG_NAME, parseCollectLog, type CollectLog } from './collect-log.js';
 import type { InputFile } from './discover.js';
+import { pushAll } from '../arrays.js';
 
 /** A dump larger than this is not a command's output. */
 export const MAX_DUMP_BYTES = 64 * 1024 * 1024;
@@ -45,14 +46,14 @@ export async function readDumps(inputs: InputFile[], abs: (f: InputFile) => stri
       const st = await stat(abs(f));
       if (st.size > MAX_DUMP_BYTES) {
         mine.push(`${f.path}: skipped: ${st.size} bytes is too large for a command dump`);
-        problems.push(...mine);
+        pushAll(problems, mine);
         continue;
       }
       bytes = await readFile(abs(f));
       if (f.gzip) bytes = gunzipSync(bytes, { maxOutputLength: MAX_DUMP_BYTES });
     } catch (e) {
       mine.push(`${f.path}: cannot read: ${(e as NodeJS.ErrnoException).code ?? (e as Error).message}`);
-      problems.push(...mine);
+      pushAll(problems, mine);
       continue;
     }
     lines.set(f.path, bytes.toString('utf8').split(/\r?\n/));
@@ -63,7 +64,7 @@ export async function readDumps(inputs: InputFile[], abs: (f: InputFile) => stri
       for (const p of section.problems) mine.push(`${f.path}:${p.line}: ${p.message}`);
     }
     commands.set(f.path, cmds);
-    problems.push(...mine);
+    pushAll(problems, mine);
   }
   return { sections, lineText: (input, line) => lines.get(input)?.[line - 1], commands, problems: perFile, logs };
 }
