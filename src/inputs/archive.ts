@@ -13,6 +13,7 @@ import { mkdir, mkdtemp, open, rm, stat, utimes, type FileHandle } from 'node:fs
 import { tmpdir } from 'node:os';
 import { join, sep } from 'node:path';
 import { createGunzip } from 'node:zlib';
+import { gunzipStream } from '../capture/gunzip.js';
 import type { Readable } from 'node:stream';
 
 export interface ExtractOptions {
@@ -321,13 +322,11 @@ export async function extractArchive(path: string, options: ExtractOptions = {})
   const first = await head(createReadStream(path, { start: 0, end: 1 }), 2);
   const gz = first !== undefined && first.length === 2 && first[0] === 0x1f && first[1] === 0x8b;
   const file = createReadStream(path, { highWaterMark: 256 * 1024 });
-  let source: Readable = file;
-  if (gz) {
-    const gunzip = createGunzip();
-    file.on('error', (e) => gunzip.destroy(e));
-    source = file.pipe(gunzip);
-  }
-  const reader = new ChunkReader(source[Symbol.asyncIterator]());
+  // Through gunzip.ts: every byte decompressed is extracted before a gzip problem is told.
+  const source: AsyncIterator<unknown> = gz
+    ? gunzipStream(file, (p) => problem(`${p.severity === 'warning' ? 'warning: ' : ''}gzip, at compressed byte offset ${p.offset}: ${p.message} (in or after ${current})`))
+    : file[Symbol.asyncIterator]();
+  const reader = new ChunkReader(source);
 
   let entries = 0;
   let declared = 0;
@@ -509,7 +508,7 @@ export async function extractArchive(path: string, options: ExtractOptions = {})
           : `stopped (${err.code ?? err.message})`;
     problem(`${what}, in ${current}${writing ? ' (the file is kept cut short)' : ''}`);
   } finally {
-    source.destroy();
+    await source.return?.().catch(() => undefined);
     file.destroy();
   }
   return result;
