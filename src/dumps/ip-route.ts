@@ -81,6 +81,8 @@ function normalizeDest(d: string, fam: 'inet' | 'inet6'): string {
 
 function parseText(lines: string[], firstLine: number): { records: RouteRecord[]; problems: DumpProblem[] } {
   const problems = new ProblemList('ip route');
+  /** Bad destinations, apart: each shown up to 20, then counted. */
+  const badDest = new ProblemList('ip route', 20);
   const records: RouteRecord[] = [];
   const pending: { r: RouteRecord; rawDest: string }[] = [];
   let last: RouteRecord | undefined;
@@ -118,7 +120,7 @@ function parseText(lines: string[], firstLine: number): { records: RouteRecord[]
     const rawDest = ws[i++];
     const bad = destinationProblem(rawDest);
     if (bad) {
-      problems.unrecognized(n, text, `${bad}: not a route`);
+      badDest.unrecognized(n, text, `${bad}: not a route`);
       last = undefined;
       continue;
     }
@@ -157,7 +159,7 @@ function parseText(lines: string[], firstLine: number): { records: RouteRecord[]
     r.family ??= tableFamily;
     r.destination = normalizeDest(rawDest, r.family);
   }
-  return { records, problems: problems.done() };
+  return { records, problems: [...problems.done(), ...badDest.done()].sort((a, b) => a.line - b.line) };
 }
 
 function parseJson(lines: string[], firstLine: number): { records: RouteRecord[]; problems: DumpProblem[] } {
