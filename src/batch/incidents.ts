@@ -11,6 +11,7 @@ import { isAbsolute, relative, resolve, sep } from 'node:path';
 import { globby, isDynamicPattern } from 'globby';
 import { sniffArchive } from '../inputs/archive.js';
 import { assignSlugs } from './slug.js';
+import { pushAll } from '../arrays.js';
 
 export interface Incident {
   abs: string;
@@ -54,7 +55,7 @@ export async function listIncidents(args: string[], cwd: string, exclude?: strin
         continue;
       }
       if (found.length === 0) skipped.push(`${a}: no file or folder matches this pattern`);
-      named.push(...found.map((f) => resolve(f)));
+      pushAll(named, found.map((f) => resolve(f)));
     } else named.push(resolve(root, a));
   }
   const seen = new Set<string>();
@@ -134,12 +135,15 @@ export async function archiveIncidentId(path: string): Promise<string | undefine
 }
 
 /** "I/N" -> { index, count }, 1-based; undefined when malformed. */
+/** Most shards a batch may be cut into (--shard, and the manifests a merge reads). */
+export const MAX_SHARDS = 100_000;
+
 export function parseShard(v: string): { index: number; count: number } | undefined {
   const m = /^\s*(\d+)\s*\/\s*(\d+)\s*$/.exec(v);
   if (!m) return undefined;
   const index = Number(m[1]);
   const count = Number(m[2]);
-  if (!Number.isSafeInteger(index) || !Number.isSafeInteger(count) || count < 1 || index < 1 || index > count || count > 100000) return undefined;
+  if (!Number.isSafeInteger(index) || !Number.isSafeInteger(count) || count < 1 || index < 1 || index > count || count > MAX_SHARDS) return undefined;
   return { index, count };
 }
 

@@ -7,8 +7,9 @@
 import { randomBytes } from 'node:crypto';
 import { SEVERITIES } from '../severity.js';
 import { constants } from 'node:fs';
-import { copyFile, lstat, readFile, readdir, rename, rm } from 'node:fs/promises';
+import { copyFile, lstat, readFile, readdir, rename, rm, stat } from 'node:fs/promises';
 import { join, resolve } from 'node:path';
+import { MAX_SHARDS } from './incidents.js';
 import { isSafeSlug } from './slug.js';
 import { REPORT_FILES, SHARD_SCHEMA, type IncidentEntry, type ShardManifest } from './types.js';
 import { incidentDir, writeFileIn } from './write.js';
@@ -24,14 +25,32 @@ export async function writeManifest(out: string, index: number, count: number, t
   return name;
 }
 
+/**
+ * Bounds a manifest is checked against before anything is built from its numbers (a forged
+ * "1 of 10^15" would otherwise make a list of 10^15 missing shards). docs/robustness.md.
+ */
+export const MANIFEST_LIMITS = {
+  /** Shards: the same ceiling as --shard. */
+  shards: MAX_SHARDS,
+  /** Incidents in a batch (`total`) and entries in one manifest. */
+  incidents: 1_000_000,
+  /** Bytes of one manifest file (about 600 bytes an entry). */
+  bytes: 512 * 1024 * 1024,
+  /** Characters of an entry's path, headline, error or worst code. */
+  text: 16 * 1024,
+  /** Per-entry warnings shown for one manifest; the rest are counted. */
+  warnings: 20,
+} as const;
 const nat = (v: unknown): number => (typeof v === 'number' && Number.isSafeInteger(v) && v >= 0 ? v : NaN);
 const str = (v: unknown): string => (typeof v === 'string' ? v : '');
+const text = (v: unknown): boolean => v === undefined || v === null || (typeof v === 'string' && v.length <= MANIFEST_LIMITS.text);
 
 /** A manifest entry, checked and normalised; undefined when it is not one. */
 export function checkEntry(v: unknown): IncidentEntry | undefined {
   if (!v || typeof v !== 'object') return undefined;
   const o = v as Record<string, unknown>;
   if (!isSafeSlug(o.slug) || typeof o.path !== 'string' || (o.status !== 'ok' && o.status !== 'failed')) return undefined;
+  if (![o.path, o.headline, o.error, o.worstCode].every(text)) return undefined;
   const f = (o.findings ?? {}) as Record<string, unknown>;
   const fl = (o.flows ?? {}) as Record<string, unknown>;
   const e: IncidentEntry = {
@@ -69,6 +88,31 @@ export interface Merged {
 
 export class MergeError extends Error {}
 
+/** Why the manifest's numbers cannot be right, or undefined. Checks before any use of them. */
+function manifestBounds(m: ShardManifest): string | undefined {
+  const L = MANIFEST_LIMITS;
+  const { index, count } = m.shard;
+  if (!Number.isSafeInteger(count) || count < 1 || count > L.shards) return `shard count ${String(count).slice(0, 40)} is not between 1 and ${L.shards}`;
+  if (!Number.isSafeInteger(index) || index < 1 || index > count) return `shard index ${String(index).slice(0, 40)} is not between 1 and ${count}`;
+  if (!Number.isSafeInteger(m.total) || m.total < 0 || m.total > L.incidents) return `total ${String(m.total).slice(0, 40)} is not between 0 and ${L.incidents}`;
+  if (m.incidents.length > L.incidents) return `${m.incidents.length} incident entries (more than ${L.incidents})`;
+  if (m.incidents.length > m.total) return `${m.incidents.length} incident entries for a batch of ${m.total}`;
+  return undefined;
+}
+
+/** "2/9", "4-7/9": the shards without a manifest, runs of them as one range. */
+function missingRanges(have: Set<number>, count: number): string[] {
+  const out: string[] = [];
+  // Walk the gaps between the (at most MAX_SHARDS, bounded above) indexes present.
+  const present = [...have].sort((a, b) => a - b);
+  let next = 1;
+  for (const i of [...present, count + 1]) {
+    if (i > next) out.push(i - 1 === next ? `${next}/${count}` : `${next}-${i - 1}/${count}`);
+    next = i + 1;
+  }
+  return out;
+}
+
 /** Reads every shard-I-of-N.json in the folders. */
 export async function readManifests(dirs: string[]): Promise<Merged> {
   const warnings: string[] = [];
@@ -82,6 +126,8 @@ export async function readManifests(dirs: string[]): Promise<Merged> {
     }
     for (const name of names.filter((n) => /^shard-\d+-of-\d+\.json$/.test(n)).sort()) {
       const file = join(dir, name);
+      const size = await stat(file).then((st) => st.size, () => 0);
+      if (size > MANIFEST_LIMITS.bytes) throw new MergeError(`${file}: ${size} bytes is too large for a shard manifest (limit ${MANIFEST_LIMITS.bytes})`);
       let m: ShardManifest;
       try {
         m = JSON.parse(await readFile(file, 'utf8')) as ShardManifest;
@@ -91,6 +137,8 @@ export async function readManifests(dirs: string[]): Promise<Merged> {
       if (m?.schema !== SHARD_SCHEMA || !m.shard || !Array.isArray(m.incidents) || name !== manifestName(m.shard.index, m.shard.count)) {
         throw new MergeError(`${file}: not a ${SHARD_SCHEMA} manifest (or renamed)`);
       }
+      const bad = manifestBounds(m);
+      if (bad) throw new MergeError(`${file}: not a usable shard manifest: ${bad}`);
       found.push({ dir, file, m });
     }
   }
@@ -106,21 +154,22 @@ export async function readManifests(dirs: string[]): Promise<Merged> {
     if (other && resolve(other.file) !== resolve(f.file)) throw new MergeError(`shard ${f.m.shard.index}/${count} twice: ${other.file} and ${f.file}`);
     byIndex.set(f.m.shard.index, f);
   }
-  const missing: string[] = [];
-  for (let i = 1; i <= count; i++) if (!byIndex.has(i)) missing.push(`${i}/${count}`);
+  const missing = missingRanges(new Set(byIndex.keys()), count);
   const entries: IncidentEntry[] = [];
   const from = new Map<string, string>();
   for (const f of [...byIndex.values()].sort((a, b) => a.m.shard.index - b.m.shard.index)) {
+    let ignored = 0;
     for (const raw of f.m.incidents) {
       const e = checkEntry(raw);
       if (!e) {
-        warnings.push(`${f.file}: an entry is not an incident record, ignored`);
+        if (++ignored <= MANIFEST_LIMITS.warnings) warnings.push(`${f.file}: an entry is not an incident record, ignored`);
         continue;
       }
       if (from.has(e.slug.toLowerCase())) throw new MergeError(`incident folder ${e.slug} appears in two manifests`);
       from.set(e.slug.toLowerCase(), f.dir);
       entries.push(e);
     }
+    if (ignored > MANIFEST_LIMITS.warnings) warnings.push(`${f.file}: ${ignored - MANIFEST_LIMITS.warnings} more entries are not incident records, ignored`);
   }
   if (missing.length === 0 && entries.length !== totals[0]) warnings.push(`the manifests list ${entries.length} incidents, the batch had ${totals[0]}`);
   return { entries, count, missing, total: totals[0], from, warnings };

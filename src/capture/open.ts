@@ -13,9 +13,10 @@
  * `readCapture` does not throw for input problems. Exceptions thrown by the handler itself propagate.
  */
 import { open, stat } from 'node:fs/promises';
-import { Readable, pipeline } from 'node:stream';
-import { constants as zc, createGunzip, gunzipSync } from 'node:zlib';
+import type { Readable } from 'node:stream';
+import { constants as zc, gunzipSync } from 'node:zlib';
 import type { CaptureHandler, CaptureSummary, InputProblem } from './frame.js';
+import { gunzipStream } from './gunzip.js';
 import { isPcapMagic, PcapParser } from './pcap.js';
 import { isPcapngMagic, PcapngParser } from './pcapng.js';
 
@@ -235,15 +236,16 @@ async function readOpened(
   let it: AsyncIterator<Buffer> = outer;
   let head = first.head;
   let done = first.done;
-  let gunzipError: Error | undefined;
+  let gzipFailed = false;
 
   if (kind === 'gzip') {
     summary.compressed = true;
-    const gunzip = createGunzip({ chunkSize: Math.max(64 * 1024, Math.min(chunkSize, 4 * 1024 * 1024)) });
-    pipeline(Readable.from(outer), gunzip, (err) => {
-      if (err) gunzipError = err;
+    // Everything decompressed reaches the parser before a gzip problem is reported (gunzip.ts).
+    const inner = gunzipStream(outer, (p) => {
+      gzipFailed ||= p.severity === 'error';
+      if (p.severity === 'error') summary.aborted = true;
+      handler.problem({ input: path, severity: p.severity, message: `compressed byte offset ${p.offset}: ${p.message}` });
     });
-    const inner: AsyncIterator<Buffer> = gunzip[Symbol.asyncIterator]();
     opened.push(inner);
     try {
       const p = await peek(inner, 4);
@@ -251,6 +253,11 @@ async function readOpened(
       done = p.done;
     } catch (e) {
       problem(gzipMessage(e, 0));
+      return summary;
+    }
+    if (gzipFailed && head.length < 4) {
+      // nothing usable came out before the damage; its line is already out
+      if (head.length > 0 && classifyHead(head) !== 'gzip') problem(`only ${head.length} bytes decompress before the damage: not a capture`);
       return summary;
     }
     it = prepend(head, inner, done);
@@ -313,13 +320,7 @@ async function readOpened(
     parser.push(chunk);
     if (parser.aborted) break;
   }
-  if (!ended && !parser.aborted) {
-    if (gunzipError) {
-      handler.problem({ input: path, severity: 'error', message: gzipMessage(gunzipError, total), offset: total });
-      summary.aborted = true;
-    }
-    parser.end();
-  }
+  if (!ended && !parser.aborted) parser.end();
   summary.packets = parser.packets;
   summary.cutByEof = parser.cutByEof;
   summary.bytes = total;

@@ -54,6 +54,8 @@ export class PcapParser {
   private headerDone = false;
   private little = true;
   private nano = false;
+  /** Records whose fractional-second field is out of range (normalised; see emit). */
+  badFractions = 0;
   private pending: Buffer | null = null;
   /** Bytes the next step needs from the start of `pending`. */
   private need = FILE_HEADER;
@@ -134,6 +136,11 @@ export class PcapParser {
   /** Signals the end of the stream: a partial record is delivered as cut by EOF. */
   end(): void {
     if (this.aborted) return;
+    this.endRecords();
+    if (!this.aborted) this.endFractions();
+  }
+
+  private endRecords(): void {
     const rest = this.pending;
     this.pending = null;
     if (!this.headerDone) {
@@ -220,12 +227,40 @@ export class PcapParser {
     this.packets++;
     f.index = this.packets;
     f.offset = offset;
+    const units = this.nano ? 1e9 : 1e6;
+    if (frac >= units) {
+      // Not a valid fraction (tcpdump prints the raw digits, "20.4294967295"; tshark flags it).
+      // Read as the sum of the two fields, as a writer that forgot to carry meant it: the time
+      // stays ordered and printable. Told once per file, with a count at the end.
+      const carry = Math.floor(frac / units);
+      if (++this.badFractions === 1) {
+        this.handler.problem({
+          input: this.input,
+          severity: 'warning',
+          message: `timestamp ${this.nano ? 'nanoseconds' : 'microseconds'} field is ${frac} (valid: below ${units}): read as ${carry} s more and ${frac - carry * units} ${this.nano ? 'ns' : 'µs'}`,
+          packet: this.packets,
+          offset,
+        });
+      }
+      sec += carry;
+      frac -= carry * units;
+    }
     f.sec = sec;
     f.nsec = this.nano ? frac : frac * 1000;
     f.bytes = new Uint8Array(buf.buffer, buf.byteOffset + at + RECORD_HEADER, have);
     f.wireLength = wire;
     f.cutByEof = cut;
     this.handler.frame(f);
+  }
+
+  private endFractions(): void {
+    if (this.badFractions > 1) {
+      this.handler.problem({
+        input: this.input,
+        severity: 'warning',
+        message: `${this.badFractions} packets in all have a timestamp ${this.nano ? 'nanoseconds' : 'microseconds'} field of ${this.nano ? 1e9 : 1e6} or more (each read as the sum of the two fields)`,
+      });
+    }
   }
 
   private fail(message: string, packet: number | undefined, offset: number): void {

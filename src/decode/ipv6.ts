@@ -30,6 +30,9 @@ import { copyAddr, u16, u32 } from './bytes.js';
 import { L, NET_IPV6, type NetHeader } from './packet.js';
 import { offloadable } from './ipv4.js';
 
+/** Extension headers walked in one IPv6 header (Hop-by-Hop, Routing, Fragment, Destination Options). */
+export const MAX_EXTENSION_HEADERS = 16;
+
 export function decodeIpv6(c: Decoder, off: number, end: number): void {
   if (!c.layer(L.IPV6, off)) return;
   const b = c.b;
@@ -88,7 +91,15 @@ export function decodeIpv6(c: Decoder, off: number, end: number): void {
  */
 export function walkIpv6(c: Decoder, n: NetHeader, next: number, at: number, end: number): void {
   const b = c.b;
-  for (let guard = 0; guard < 16; guard++) {
+  for (let count = 0; ; count++) {
+    const ext = next === 0 || next === 43 || next === 60 || next === 44;
+    if (ext && count >= MAX_EXTENSION_HEADERS) {
+      // RFC 8200 4.1 allows each at most once (Destination Options twice): a longer chain is
+      // malformed, like the headers-per-packet and tunnel bounds (tcpdump walks on regardless).
+      c.bad(L.IPV6, `more than ${MAX_EXTENSION_HEADERS} extension headers: not decoded further`);
+      n.proto = next;
+      return;
+    }
     if (next === 0 || next === 43 || next === 60) {
       if (end - at < 8) {
         c.short(L.IPV6, end, 'extension header');

@@ -10,6 +10,7 @@
 import type { DumpParser, IpAddrRecord, IpAddress } from './types.js';
 import { ProblemList, familyOf, isIP, isMac, nonBlank, numbered, toInt, words, type NumberedLine } from './text.js';
 import { abbrev, ipObject } from './typed.js';
+import { pushAll } from '../arrays.js';
 
 /** `5: name@peer: <FLAGS> rest` */
 export const LINK_HEADER = /^(\d+):\s+([^\s@:]+(?::[^\s@:]+)*?)(?:@([^\s:]+))?:\s*<([^>]*)>\s*(.*)$/;
@@ -230,7 +231,7 @@ function parse(lines: string[], firstLine: number): { records: IpAddrRecord[]; p
       if (typeof a === 'string') problems.add(n, `${a}: ${t.slice(0, 60)}`);
       else cur.addresses.push(a);
     } else if (t.startsWith('altname ')) {
-      (cur.altnames ??= []).push(...words(t).slice(1).filter((w) => w !== 'altname'));
+      pushAll((cur.altnames ??= []), words(t).slice(1).filter((w) => w !== 'altname'));
     } else if (/^(valid_lft|preferred_lft)\b/.test(t)) {
       // lifetimes are not needed
     } else if (/^[a-z_][\w-]*(\s|$)/.test(t) || /^[{}<]/.test(t) || /^(RX|TX)\b/.test(t) || /^[\d\s]+$/.test(t)) {

@@ -13,6 +13,7 @@ import type { DumpParser, DumpProblem, LinkRecord } from './types.js';
 import { parseLinkHeader, parseLinkLine, unjoin } from './ip-addr.js';
 import { ProblemList, detectJson, isMac, isObj, nonBlank, num, numbered, readJson, startsLikeJson, str, toInt, words, type NumberedLine } from './text.js';
 import { abbrev, ipObject } from './typed.js';
+import { pushAll } from '../arrays.js';
 
 const KINDS = new Set([
   'vxlan', 'geneve', 'bridge', 'veth', 'vlan', 'ipip', 'gre', 'gretap', 'ip6gre', 'ip6gretap', 'ip6tnl', 'sit', 'bond',
@@ -77,7 +78,7 @@ function applyDetail(rec: LinkRecord, ws: string[]): void {
     ws = [word0, 'external', ...ws.slice(1)];
   }
   if (word0 === 'altname') {
-    (rec.altnames ??= []).push(...ws.slice(1).filter((w) => w !== 'altname'));
+    pushAll((rec.altnames ??= []), ws.slice(1).filter((w) => w !== 'altname'));
     return;
   }
   if (word0 === 'alias') {

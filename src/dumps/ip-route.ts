@@ -32,6 +32,24 @@ function routeLineShape(t: string): boolean {
   return KEYWORDS.has(ws[i + 1]);
 }
 
+/**
+ * Why `d` ("10.0.0.0/24", "fe80::/64", "default") cannot be a route destination, or undefined.
+ * The prefix length is decimal, 0 to 32 (IPv4) or 128 (IPv6), as `ip` prints it: "/33", "/-1",
+ * "/0x10", "10.0.0.0/" and "10.0.0.0//24" are refused (the kernel cannot hold such a route).
+ */
+export function destinationProblem(d: string): string | undefined {
+  if (d === 'default' || d === 'all' || d === 'any') return undefined;
+  const slash = d.indexOf('/');
+  const addr = slash === -1 ? d : d.slice(0, slash);
+  if (!isIP(addr)) return `bad destination address ${JSON.stringify(addr.slice(0, 60))}`;
+  if (slash === -1) return undefined;
+  const plen = d.slice(slash + 1);
+  const v6 = addr.includes(':');
+  const max = v6 ? 128 : 32;
+  if (!/^\d{1,3}$/.test(plen) || Number(plen) > max) return `bad prefix length ${JSON.stringify(plen.slice(0, 20))} in ${d.slice(0, 80)} (0 to ${max} for IPv${v6 ? 6 : 4})`;
+  return undefined;
+}
+
 function detect(lines: string[]): number {
   if (startsLikeJson(lines))
     return detectJson(
@@ -64,6 +82,8 @@ function normalizeDest(d: string, fam: 'inet' | 'inet6'): string {
 
 function parseText(lines: string[], firstLine: number): { records: RouteRecord[]; problems: DumpProblem[] } {
   const problems = new ProblemList('ip route');
+  /** Bad destinations, apart: each shown up to 20, then counted. */
+  const badDest = new ProblemList('ip route', 20);
   const records: RouteRecord[] = [];
   const pending: { r: RouteRecord; rawDest: string }[] = [];
   let last: RouteRecord | undefined;
@@ -99,6 +119,12 @@ function parseText(lines: string[], firstLine: number): { records: RouteRecord[]
       i = 1;
     }
     const rawDest = ws[i++];
+    const bad = destinationProblem(rawDest);
+    if (bad) {
+      badDest.unrecognized(n, text, `${bad}: not a route`);
+      last = undefined;
+      continue;
+    }
     const flags: string[] = [];
     for (; i < ws.length; i++) {
       const w = ws[i];
@@ -134,7 +160,7 @@ function parseText(lines: string[], firstLine: number): { records: RouteRecord[]
     r.family ??= tableFamily;
     r.destination = normalizeDest(rawDest, r.family);
   }
-  return { records, problems: problems.done() };
+  return { records, problems: [...problems.done(), ...badDest.done()].sort((a, b) => a.line - b.line) };
 }
 
 function parseJson(lines: string[], firstLine: number): { records: RouteRecord[]; problems: DumpProblem[] } {
@@ -149,6 +175,11 @@ function parseJson(lines: string[], firstLine: number): { records: RouteRecord[]
     const line = j.lineOf(o);
     if (!isObj(o) || typeof o.dst !== 'string') {
       problems.push({ line, message: 'not a route object of `ip -j route` (no "dst")' });
+      continue;
+    }
+    const bad = destinationProblem(o.dst);
+    if (bad) {
+      if (problems.length < 20) problems.push({ line, message: `${bad}: not a route` });
       continue;
     }
     const r: RouteRecord = { destination: '', line };

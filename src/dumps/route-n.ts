@@ -11,6 +11,7 @@ import type { DumpParser, DumpProblem, RouteRecord } from './types.js';
 import { ProblemList, hexToIPv4LE, isIPv4, isIPv6, isMac, maskToPrefix, nonBlank, numbered, toInt, words } from './text.js';
 import { normalizeIp } from '../topology/lookup.js';
 import { netstatFlags } from './typed.js';
+import { destinationProblem } from './ip-route.js';
 
 const KERNEL = /^\s*Kernel IP(v6)? routing table\s*$/;
 const HEADER4 = /^\s*Destination\s+Gateway\s+Genmask\s+Flags\b/;
@@ -127,6 +128,11 @@ function parse(lines: string[], firstLine: number): { records: RouteRecord[]; pr
     if (PROC6.test(t)) {
       const [dst, dplen, , , nh, metric, , , flags, dev] = ws;
       const r: RouteRecord = { destination: `${hex6(dst)}/${parseInt(dplen, 16)}`, line: n, family: 'inet6' };
+      const bad = destinationProblem(r.destination);
+      if (bad) {
+        problems.unrecognized(n, text, bad);
+        continue;
+      }
       const gw = hex6(nh);
       if (gw !== '::') r.gateway = gw;
       if (dev !== 'lo' || !(parseInt(flags, 16) & 0x0200)) r.interface = dev;
@@ -170,6 +176,11 @@ function parse(lines: string[], firstLine: number): { records: RouteRecord[]; pr
         continue;
       }
       const r: RouteRecord = { destination: bsdDestination(ws[0], bsd6), line: n, flags: ws[2], interface: iface };
+      const bad = /^[0-9a-fA-F:.]+\/|^\d+(\.\d+){0,3}$/.test(r.destination) ? destinationProblem(r.destination) : undefined;
+      if (bad) {
+        problems.unrecognized(n, text, bad);
+        continue;
+      }
       const gw = ws[1];
       if (!/^link#\d+$/.test(gw) && !isMac(gw) && !NO_GATEWAY.has(gw)) r.gateway = gw.replace(/%.*$/, '');
       r.family = bsd6 || r.destination.includes(':') ? 'inet6' : 'inet';
@@ -185,6 +196,11 @@ function parse(lines: string[], firstLine: number): { records: RouteRecord[]; pr
       }
       const [dest, plen] = ws[0].split('/');
       const r: RouteRecord = { destination: `${hostPart(dest)}/${plen ?? '128'}`, line: n, family: 'inet6' };
+      const bad = ws[0].split('/').length > 2 ? `bad prefix in ${ws[0].slice(0, 80)}` : isIPv6(hostPart(dest)) ? destinationProblem(r.destination) : undefined;
+      if (bad) {
+        problems.unrecognized(n, text, bad);
+        continue;
+      }
       const gw = hostPart(ws[1]);
       if (!NO_GATEWAY.has(ws[1]) && !NO_GATEWAY.has(gw)) r.gateway = gw;
       r.flags = ws[2];

@@ -13,6 +13,7 @@ import { mkdir, mkdtemp, open, rm, stat, utimes, type FileHandle } from 'node:fs
 import { tmpdir } from 'node:os';
 import { join, sep } from 'node:path';
 import { createGunzip } from 'node:zlib';
+import { gunzipStream } from '../capture/gunzip.js';
 import type { Readable } from 'node:stream';
 
 export interface ExtractOptions {
@@ -43,6 +44,12 @@ export const DEFAULT_MAX_FILES = 20_000;
 const BLOCK = 512;
 /** Bigger GNU long names or pax headers than this are refused (no legitimate use). */
 const MAX_META = 1024 * 1024;
+/** Longest pax key kept; real ones ("path", "SCHILY.xattr.user.x") are short. */
+export const MAX_PAX_KEY = 1024;
+/** Longest pax value kept (a path or an xattr); the whole header is already under MAX_META. */
+export const MAX_PAX_VALUE = 64 * 1024;
+/** Consecutive metadata entries ('x', 'g', 'L', 'K') before a real one: tar writes at most 3. */
+export const MAX_META_CHAIN = 32;
 /** Bytes read past the end-of-archive marker so gzip verifies its trailer. */
 const TRAILER_SLACK = 1024 * 1024;
 
@@ -229,21 +236,34 @@ function parseHeader(b: Buffer): Header | undefined {
   };
 }
 
-/** pax records: "LEN key=value\n" repeated. Malformed records end the parse. */
-function parsePax(data: Buffer): Map<string, string> {
-  const out = new Map<string, string>();
+/**
+ * pax records: "LEN key=value\n" repeated, set into `into` (later keys win). Malformed records end
+ * the parse. A record whose key or value is longer than the limits is dropped; the first such one
+ * is returned as a reason. Linear in the size of `data`.
+ */
+function parsePax(data: Buffer, into: Map<string, string>): string | undefined {
+  let dropped: string | undefined;
   let i = 0;
   while (i < data.length) {
     const space = data.indexOf(0x20, i);
-    if (space === -1) break;
+    if (space === -1 || space - i > 20) break;
     const len = Number(data.toString('latin1', i, space));
     if (!Number.isInteger(len) || len <= 0 || i + len > data.length) break;
-    const record = data.toString('utf8', space + 1, i + len);
-    const eq = record.indexOf('=');
-    if (eq > 0) out.set(record.slice(0, eq), record.slice(eq + 1).replace(/\n$/, ''));
-    i += len;
+    const eq = data.indexOf(0x3d, space + 1);
+    const end = i + len;
+    i = end;
+    if (eq === -1 || eq >= end || eq === space + 1) continue;
+    const keyLen = eq - space - 1;
+    const valueLen = end - eq - 1 - (data[end - 1] === 0x0a ? 1 : 0);
+    if (keyLen > MAX_PAX_KEY || valueLen > MAX_PAX_VALUE) {
+      dropped ??= keyLen > MAX_PAX_KEY
+        ? `pax key of ${keyLen} bytes (more than ${MAX_PAX_KEY})`
+        : `pax value of ${valueLen} bytes for ${JSON.stringify(data.toString('utf8', space + 1, eq))} (more than ${MAX_PAX_VALUE})`;
+      continue;
+    }
+    into.set(data.toString('utf8', space + 1, eq), data.toString('utf8', eq + 1, eq + 1 + valueLen));
   }
-  return out;
+  return dropped;
 }
 
 /**
@@ -302,13 +322,11 @@ export async function extractArchive(path: string, options: ExtractOptions = {})
   const first = await head(createReadStream(path, { start: 0, end: 1 }), 2);
   const gz = first !== undefined && first.length === 2 && first[0] === 0x1f && first[1] === 0x8b;
   const file = createReadStream(path, { highWaterMark: 256 * 1024 });
-  let source: Readable = file;
-  if (gz) {
-    const gunzip = createGunzip();
-    file.on('error', (e) => gunzip.destroy(e));
-    source = file.pipe(gunzip);
-  }
-  const reader = new ChunkReader(source[Symbol.asyncIterator]());
+  // Through gunzip.ts: every byte decompressed is extracted before a gzip problem is told.
+  const source: AsyncIterator<unknown> = gz
+    ? gunzipStream(file, (p) => problem(`${p.severity === 'warning' ? 'warning: ' : ''}gzip, at compressed byte offset ${p.offset}: ${p.message} (in or after ${current})`))
+    : file[Symbol.asyncIterator]();
+  const reader = new ChunkReader(source);
 
   let entries = 0;
   let declared = 0;
@@ -321,7 +339,7 @@ export async function extractArchive(path: string, options: ExtractOptions = {})
 
   const ensureDir = async (rel: string) => {
     if (rel === '' || made.has(rel)) return;
-    await mkdir(join(dir, ...rel.split('/')), { recursive: true, mode: 0o700 });
+    await mkdir(join(dir, rel.split('/').join(sep)), { recursive: true, mode: 0o700 });
     made.add(rel);
   };
 
@@ -329,6 +347,10 @@ export async function extractArchive(path: string, options: ExtractOptions = {})
     let longName: string | undefined;
     let longLink: string | undefined;
     let pax = new Map<string, string>();
+    /** Metadata entries since the last real one. */
+    let chain = 0;
+    /** An overlong pax record seen for the coming entry: reported once its name is known. */
+    let paxDropped: string | undefined;
     for (;;) {
       const block = await reader.read(BLOCK);
       if (block.length === 0) break;
@@ -352,10 +374,15 @@ export async function extractArchive(path: string, options: ExtractOptions = {})
       }
       // Metadata entries: their data describes the next entry.
       if (h.type === 'L' || h.type === 'K' || h.type === 'x' || h.type === 'g') {
+        if (++chain > MAX_META_CHAIN) {
+          problem(`more than ${MAX_META_CHAIN} metadata headers (pax or GNU long name) in a row at byte ${reader.offset - BLOCK} after ${current}; stopped`);
+          break;
+        }
         if (h.size > MAX_META) {
           problem(`oversized ${h.type === 'x' || h.type === 'g' ? 'pax header' : 'GNU long name'} (${h.size} bytes) after ${current}; stopped`);
           break;
         }
+        const at = reader.offset - BLOCK;
         const data = await reader.read(h.size);
         await reader.read((BLOCK - (h.size % BLOCK)) % BLOCK);
         if (data.length < h.size) {
@@ -364,7 +391,10 @@ export async function extractArchive(path: string, options: ExtractOptions = {})
         }
         if (h.type === 'L') longName = cstring(data, 0, data.length);
         else if (h.type === 'K') longLink = cstring(data, 0, data.length);
-        else if (h.type === 'x') pax = new Map([...pax, ...parsePax(data)]);
+        else if (h.type === 'x') {
+          const dropped = parsePax(data, pax);
+          if (dropped) paxDropped ??= `pax header at byte ${at}: ${dropped} ignored`;
+        }
         // 'g' (global pax) sets defaults nobody needs here: ignored.
         continue;
       }
@@ -378,7 +408,10 @@ export async function extractArchive(path: string, options: ExtractOptions = {})
       const mtime = mtimeText !== undefined && Number.isFinite(Number(mtimeText)) ? Number(mtimeText) : h.mtime;
       longName = longLink = undefined;
       pax = new Map();
+      chain = 0;
       current = JSON.stringify(name);
+      if (paxDropped) problem(`${paxDropped}, for ${current}`);
+      paxDropped = undefined;
       const padded = size + ((BLOCK - (size % BLOCK)) % BLOCK);
       // Directories and links carry no data; a size on them still has to be skipped.
       const type = h.type === '7' ? '0' : h.type === 'D' ? '5' : h.type;
@@ -422,7 +455,7 @@ export async function extractArchive(path: string, options: ExtractOptions = {})
 
       // A regular file.
       const slash = rel.lastIndexOf('/');
-      const target = join(dir, ...rel.split('/'));
+      const target = join(dir, rel.split('/').join(sep));
       try {
         await ensureDir(slash === -1 ? '' : rel.slice(0, slash));
         out = await open(target, 'w', 0o600);
@@ -475,7 +508,7 @@ export async function extractArchive(path: string, options: ExtractOptions = {})
           : `stopped (${err.code ?? err.message})`;
     problem(`${what}, in ${current}${writing ? ' (the file is kept cut short)' : ''}`);
   } finally {
-    source.destroy();
+    await source.return?.().catch(() => undefined);
     file.destroy();
   }
   return result;

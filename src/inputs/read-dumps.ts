@@ -5,11 +5,12 @@
  */
 import { readFile, stat } from 'node:fs/promises';
 import { basename } from 'node:path';
-import { gunzipSync } from 'node:zlib';
+import { gunzipBuffer } from '../capture/gunzip.js';
 import { parseDump } from '../dumps/index.js';
 import type { HostSection } from '../topology/build.js';
 import { COLLECT_LOG_NAME, COLLECTOR_META, notAnalyzedCommand, parseCollectLog, type CollectLog } from './collect-log.js';
 import type { InputFile } from './discover.js';
+import { pushAll } from '../arrays.js';
 
 /** A dump larger than this is not a command's output. */
 export const MAX_DUMP_BYTES = 64 * 1024 * 1024;
@@ -55,14 +56,19 @@ export async function readDumps(inputs: InputFile[], abs: (f: InputFile) => stri
       const st = await stat(abs(f));
       if (st.size > MAX_DUMP_BYTES) {
         mine.push(`${f.path}: skipped: ${st.size} bytes is too large for a command dump`);
-        problems.push(...mine);
+        pushAll(problems, mine);
         continue;
       }
       bytes = await readFile(abs(f));
-      if (f.gzip) bytes = gunzipSync(bytes, { maxOutputLength: MAX_DUMP_BYTES });
+      if (f.gzip) {
+        // What decompresses before damage is kept (gunzip.ts); the damage is one line.
+        const z = gunzipBuffer(bytes, MAX_DUMP_BYTES);
+        for (const p of z.problems) mine.push(`${f.path}: compressed byte offset ${p.offset}: ${p.severity === 'warning' ? 'warning: ' : ''}${p.message}`);
+        bytes = z.data;
+      }
     } catch (e) {
       mine.push(`${f.path}: cannot read: ${(e as NodeJS.ErrnoException).code ?? (e as Error).message}`);
-      problems.push(...mine);
+      pushAll(problems, mine);
       continue;
     }
     lines.set(f.path, bytes.toString('utf8').split(/\r?\n/));
@@ -80,7 +86,7 @@ export async function readDumps(inputs: InputFile[], abs: (f: InputFile) => stri
       for (const p of section.problems) mine.push(`${f.path}:${p.line}: ${p.message}`);
     }
     commands.set(f.path, cmds);
-    problems.push(...mine);
+    pushAll(problems, mine);
   }
   return { sections, lineText: (input, line) => lines.get(input)?.[line - 1], commands, problems: perFile, logs };
 }

@@ -4,6 +4,7 @@
  * through one of these before it is written; the renderers never concatenate raw input into
  * markup. docs/report-formats.md "Escaping".
  */
+import { maxOf } from '../arrays.js';
 
 /** C0/C1 control characters except tab and newline, DEL, and lone surrogates. */
 // eslint-disable-next-line no-control-regex
@@ -69,7 +70,7 @@ export function markdownCode(value: unknown, cell = false): string {
   let s = stripControl(String(value ?? '')).replace(/[\r\n\t]+/g, ' ');
   if (cell) s = s.replace(/\|/g, '\\|');
   const runs = s.match(/`+/g) ?? [];
-  const fence = '`'.repeat(Math.max(0, ...runs.map((r) => r.length)) + 1);
+  const fence = '`'.repeat(maxOf(runs.map((r) => r.length), 0) + 1);
   const pad = s.startsWith('`') || s.endsWith('`') || s.startsWith(' ') || s === '' ? ' ' : '';
   return `${fence}${pad}${s}${pad}${fence}`;
 }

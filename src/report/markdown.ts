@@ -8,6 +8,7 @@ import type { Report } from '../path/types.js';
 import { buildDiagram, inetAddresses, tunnelLabel, type DiagramPod } from './diagram.js';
 import { escapeMarkdown, markdownCode, mermaidLabel } from './escape.js';
 import { endpointText, evidenceRef, formatUs, latencyText, sortedFindings, summarize } from './summary.js';
+import { pushAll } from '../arrays.js';
 
 const md = (s: unknown) => escapeMarkdown(s, 'inline');
 const cell = (s: unknown) => escapeMarkdown(s, 'cell');
@@ -62,12 +63,12 @@ export function mermaidTopology(report: Report): string[] {
     }
     return v;
   };
-  const label = (...parts: (string | undefined)[]) =>
-    `"${parts
+  const label = (first: string | undefined, more: readonly (string | undefined)[] = []) =>
+    `"${[first, ...more]
       .filter((p): p is string => !!p)
       .map(mermaidLabel)
       .join('<br/>')}"`;
-  const podLabel = (p: DiagramPod) => label(`pod ${p.namespace ? p.namespace + '/' : ''}${p.name}`, p.ip);
+  const podLabel = (p: DiagramPod) => label(`pod ${p.namespace ? p.namespace + '/' : ''}${p.name}`, [p.ip]);
   const link = (a: string, b: string, arrow = '---', text?: string): number => {
     lines.push(`    ${a} ${text !== undefined ? `${arrow}|"${mermaidLabel(text)}"|` : arrow} ${b}`);
     return links++;
@@ -75,15 +76,15 @@ export function mermaidTopology(report: Report): string[] {
   // Keys are built from array positions, never from names alone (names may collide once escaped).
   d.nodes.forEach((n, ni) => {
     const g = id(`host:${ni}`);
-    lines.push(`  subgraph ${g}[${label(n.known ? n.host : `${n.host} (no dumps)`, n.address)}]`);
+    lines.push(`  subgraph ${g}[${label(n.known ? n.host : `${n.host} (no dumps)`, [n.address])}]`);
     lines.push('    direction TB');
     const nic = n.nic ? id(`nic:${ni}`) : undefined;
-    if (n.nic && nic) lines.push(`    ${nic}[${label(n.nic.name, ...inetAddresses(n.nic))}]`);
+    if (n.nic && nic) lines.push(`    ${nic}[${label(n.nic.name, inetAddresses(n.nic))}]`);
     n.vteps.forEach((v, i) => {
       const vid = id(`vtep:${ni}:${i}`);
       const ov = report.topology.overlay.find((o) => o.host === n.host && o.device === v.name);
       const vni = v.vxlan?.vni ?? v.geneve?.vni ?? ov?.vni;
-      lines.push(`    ${vid}[${label(`${v.name} ${v.kind === 'geneve' ? 'Geneve' : 'VXLAN'}${vni !== undefined ? ` VNI ${vni}` : ''}`, ...inetAddresses(v))}]`);
+      lines.push(`    ${vid}[${label(`${v.name} ${v.kind === 'geneve' ? 'Geneve' : 'VXLAN'}${vni !== undefined ? ` VNI ${vni}` : ''}`, inetAddresses(v))}]`);
       if (nic) link(vid, nic, '-.-', 'encap');
     });
     if (!n.known || (!n.nic && n.vteps.length === 0)) {
@@ -92,7 +93,7 @@ export function mermaidTopology(report: Report): string[] {
     }
     n.bridges.forEach((b, i) => {
       const bid = id(`br:${ni}:${i}`);
-      lines.push(`    ${bid}[${label(`${b.name} bridge`, ...inetAddresses(b))}]`);
+      lines.push(`    ${bid}[${label(`${b.name} bridge`, inetAddresses(b))}]`);
       if (n.vteps.length) link(bid, id(`vtep:${ni}:0`), '---');
       else if (nic) link(bid, nic, '---');
     });
@@ -162,10 +163,10 @@ export function mermaidTopology(report: Report): string[] {
 
 export function renderMarkdown(report: Report): string {
   const out: string[] = [];
-  out.push(...summaryMd(report));
+  pushAll(out, summaryMd(report));
 
   out.push('', '## Topology', '');
-  if (report.topology.hosts.length || report.topology.overlay.length) out.push(...mermaidTopology(report));
+  if (report.topology.hosts.length || report.topology.overlay.length) pushAll(out, mermaidTopology(report));
   else out.push('No host dumps: the topology is unknown.');
   if (report.topology.overlay.length) {
     out.push('');
@@ -184,13 +185,14 @@ export function renderMarkdown(report: Report): string {
         ]);
       }
     }
-    out.push(...tableMd(['host', 'device', 'VNI', 'port', 'subnet', 'remote subnet', 'via VTEP', 'source'], rows, ['l', 'l', 'r', 'r']));
+    pushAll(out, tableMd(['host', 'device', 'VNI', 'port', 'subnet', 'remote subnet', 'via VTEP', 'source'], rows, ['l', 'l', 'r', 'r']));
   }
 
   out.push('', '## Flows', '');
   if (report.flows.length) {
-    out.push(
-      ...tableMd(
+    pushAll(
+      out,
+      tableMd(
         ['id', 'protocol', 'src → dst', 'kind', 'path', 'verdict', 'latency'],
         report.flows.map((f) => [
           cell(f.id),
@@ -220,8 +222,9 @@ export function renderMarkdown(report: Report): string {
 
   out.push('', '## Inputs', '');
   if (report.inputs.length) {
-    out.push(
-      ...tableMd(
+    pushAll(
+      out,
+      tableMd(
         ['path', 'kind', 'host', 'interface', 'packets', 'sha256', 'problems'],
         report.inputs.map((i) => [
           markdownCode(i.path, true),

@@ -21,6 +21,7 @@ import {
   underlayInterface,
   vanishedAt,
 } from './summary.js';
+import { maxOf, pushAll } from '../arrays.js';
 
 export interface TextOptions {
   /** Terminal width; 100 when not a terminal. Never below 40. */
@@ -31,7 +32,12 @@ const DEFAULT_COLUMNS = 100;
 
 /** Display width of a line (one column per code point; the renderer writes no wide characters of its own). */
 function width(s: string): number {
-  return [...s].length;
+  let n = s.length;
+  for (let i = 0; i < s.length; i++) {
+    const c = s.charCodeAt(i);
+    if (c >= 0xd800 && c <= 0xdbff) n--; // a surrogate pair is one code point
+  }
+  return n;
 }
 
 /** Word-wraps `text` to `columns`, every line prefixed by `indent` (the first by `first`, if given). */
@@ -85,12 +91,17 @@ interface ColumnSpec {
  * shrinks (wrapping its cells) until it fits or every column is at its minimum.
  */
 export function fitTable(header: string[], rows: string[][], columns: number, specs: ColumnSpec[] = []): string {
-  const data = [header, ...rows].map((r) => r.map((c) => terminalText(c)));
+  const data = pushAll([header], rows).map((r) => r.map((c) => terminalText(c)));
   const n = header.length;
   const overhead = 3 * n + 1;
-  const natural = header.map((_, i) => Math.max(1, ...data.map((r) => Math.max(...r[i].split('\n').map(width)))));
+  const lineWidth = (c: string) => (c.includes('\n') ? maxOf(c.split('\n').map(width)) : width(c));
+  const natural = header.map((_, i) => {
+    let m = 1;
+    for (const r of data) m = Math.max(m, lineWidth(r[i]));
+    return m;
+  });
   const mins = header.map((h, i) => {
-    const longestHeaderWord = Math.max(...h.split(/\s+/).map(width));
+    const longestHeaderWord = maxOf(h.split(/\s+/).map(width));
     return Math.min(natural[i], Math.max(specs[i]?.min ?? 4, longestHeaderWord));
   });
   const widths = natural.map((w, i) => Math.min(w, specs[i]?.max ?? Infinity));
@@ -112,11 +123,70 @@ export function fitTable(header: string[], rows: string[][], columns: number, sp
     widths[best]--;
     total--;
   }
+  if (data.length > BIG_TABLE_ROWS) return plainTable(data, widths, specs);
   return table(data, {
     border: getBorderCharacters('norc'),
     columns: widths.map((w, i) => ({ width: w, wrapWord: true, alignment: specs[i]?.align ?? 'left' })),
     drawHorizontalLine: (i, size) => i === 0 || i === 1 || i === size,
   }).trimEnd();
+}
+
+/**
+ * Past this many rows a table is drawn by plainTable: the `table` package costs about half a
+ * millisecond a row (grapheme and ANSI scanning of every cell), 100 s for 200,000 flows.
+ */
+export const BIG_TABLE_ROWS = 2000;
+
+/** One cell's lines at `w` columns: words kept whole when they fit, longer ones cut. */
+function cellLines(text: string, w: number): string[] {
+  if (!text.includes('\n') && width(text) <= w) return [text];
+  const out: string[] = [];
+  for (const para of text.split('\n')) {
+    let line = '';
+    for (const word of para.split(' ')) {
+      let rest = word;
+      while (width(rest) > w) {
+        if (line !== '') {
+          out.push(line);
+          line = '';
+        }
+        const cps = [...rest];
+        out.push(cps.slice(0, w).join(''));
+        rest = cps.slice(w).join('');
+      }
+      if (line === '') line = rest;
+      else if (width(line) + 1 + width(rest) <= w) line += ' ' + rest;
+      else {
+        out.push(line);
+        line = rest;
+      }
+    }
+    out.push(line);
+  }
+  return out;
+}
+
+/** The same box as `table` with the 'norc' border, header rule only, in linear time. */
+function plainTable(data: string[][], widths: number[], specs: ColumnSpec[]): string {
+  const rule = (l: string, m: string, r: string) => l + widths.map((w) => '─'.repeat(w + 2)).join(m) + r;
+  const out: string[] = [rule('┌', '┬', '┐')];
+  data.forEach((row, ri) => {
+    const cells = widths.map((w, i) => cellLines(row[i] ?? '', w));
+    let height = 1;
+    for (const c of cells) if (c.length > height) height = c.length;
+    for (let k = 0; k < height; k++) {
+      let line = '│';
+      for (let i = 0; i < widths.length; i++) {
+        const t = cells[i][k] ?? '';
+        const pad = ' '.repeat(Math.max(0, widths[i] - width(t)));
+        line += ' ' + (specs[i]?.align === 'right' ? pad + t : t + pad) + ' │';
+      }
+      out.push(line);
+    }
+    if (ri === 0) out.push(rule('├', '┼', '┤'));
+  });
+  out.push(rule('└', '┴', '┘'));
+  return out.join('\n');
 }
 
 function heading(title: string, columns: number): string {
@@ -227,10 +297,10 @@ function flowsTable(report: Report, columns: number): string {
 function findingsText(report: Report, columns: number): string[] {
   const out: string[] = [];
   for (const f of sortedFindings(report.findings)) {
-    out.push(...wrap(`${f.severity.toUpperCase()} ${f.code}`, columns, '  ', '  '));
-    out.push(...wrap(f.message, columns, '    '));
+    pushAll(out, wrap(`${f.severity.toUpperCase()} ${f.code}`, columns, '  ', '  '));
+    pushAll(out, wrap(f.message, columns, '    '));
     for (const e of f.evidence) {
-      out.push(...wrap(`${evidenceRef(e)}${e.text ? '  ' + e.text : ''}`, columns, '        ', '      '));
+      pushAll(out, wrap(`${evidenceRef(e)}${e.text ? '  ' + e.text : ''}`, columns, '        ', '      '));
     }
   }
   return out.length ? out : ['  none'];
@@ -260,17 +330,19 @@ export function summaryParagraph(report: Report): string {
 export function renderText(report: Report, opts: TextOptions = {}): string {
   const columns = Math.max(40, opts.columns ?? DEFAULT_COLUMNS);
   const out: string[] = [];
-  out.push(...wrap(summaryParagraph(report), columns));
+  pushAll(out, wrap(summaryParagraph(report), columns));
   out.push('', heading('Inputs', columns), inputsTable(report, columns));
   out.push('', heading('Topology', columns), topologyText(report, columns));
   out.push('', heading('Flows', columns), flowsTable(report, columns));
-  out.push('', heading('Findings', columns), ...findingsText(report, columns));
-  out.push('', ...wrap(statsLine(report), columns));
+  out.push('', heading('Findings', columns));
+  pushAll(out, findingsText(report, columns));
+  out.push('');
+  pushAll(out, wrap(statsLine(report), columns));
   const clocks = clockLines(report);
-  if (clocks.length) out.push(...wrap('Clock offsets: ' + clocks.join('; '), columns, '  ', ''));
+  if (clocks.length) pushAll(out, wrap('Clock offsets: ' + clocks.join('; '), columns, '  ', ''));
   if (report.problems.length) {
     out.push('', heading('Problems', columns));
-    for (const p of report.problems) out.push(...wrap(p, columns, '    ', '  - '));
+    for (const p of report.problems) pushAll(out, wrap(p, columns, '    ', '  - '));
   }
   return out.join('\n') + '\n';
 }
@@ -281,14 +353,17 @@ export function renderExplain(report: Report, flowIds: string[] = [], opts: Text
   const flows = flowIds.length ? report.flows.filter((f) => flowIds.includes(f.id)) : report.flows;
   const out: string[] = [];
   const missing = flowIds.filter((id) => !report.flows.some((f) => f.id === id));
-  if (missing.length) out.push(...wrap(`No flow with id ${missing.join(', ')} (ids: ${report.flows.map((f) => f.id).join(', ') || 'none'}).`, columns), '');
+  if (missing.length) {
+    pushAll(out, wrap(`No flow with id ${missing.join(', ')} (ids: ${report.flows.map((f) => f.id).join(', ') || 'none'}).`, columns));
+    out.push('');
+  }
   const lost = summarize(report).lost;
   for (const f of flows) {
-    out.push(...wrap(`Flow ${f.id}: ${f.protocol} ${endpointText(f.src)} → ${endpointText(f.dst)} (${f.kind}${f.tunnel ? `, ${f.tunnel.type} VNI ${f.tunnel.vni ?? '?'} port ${f.tunnel.port ?? '?'}` : ''})`, columns));
+    pushAll(out, wrap(`Flow ${f.id}: ${f.protocol} ${endpointText(f.src)} → ${endpointText(f.dst)} (${f.kind}${f.tunnel ? `, ${f.tunnel.type} VNI ${f.tunnel.vni ?? '?'} port ${f.tunnel.port ?? '?'}` : ''})`, columns));
     const counts = [`${f.packets} packet${f.packets === 1 ? '' : 's'}`];
     if (f.requests !== undefined) counts.push(`${f.requests} request${f.requests === 1 ? '' : 's'}`);
     if (f.responses !== undefined) counts.push(`${f.responses} response${f.responses === 1 ? '' : 's'}`);
-    out.push(...wrap(counts.join(', '), columns, '  ', '  '));
+    pushAll(out, wrap(counts.join(', '), columns, '  ', '  '));
     const story = (title: string, path: FlowReport['path'], mark?: number) => {
       out.push('', `  ${title}`);
       const w = String(path.length).length;
@@ -299,32 +374,33 @@ export function renderExplain(report: Report, flowIds: string[] = [], opts: Text
           const from = hop ? path.findIndex((p) => p.host === hop.from.host && p.interface === hop.from.interface) : -1;
           const since = from >= 0 && from !== i - 1 ? ` since step ${from + 1}` : '';
           const n = hop ? ` (median of ${hop.samples})` : '';
-          out.push(...wrap(`│ +${formatUs(lat)}${since}${n}`, columns, ' '.repeat(w + 6), ' '.repeat(w + 4)));
+          pushAll(out, wrap(`│ +${formatUs(lat)}${since}${n}`, columns, ' '.repeat(w + 6), ' '.repeat(w + 4)));
         }
         const num = `${String(i + 1).padStart(w)}.`;
         const cross = i === mark ? 'NEVER ARRIVED: ' : '';
         const headline = `${num} ${s.host}  ${s.interface ?? '-'}  ${s.action}`;
-        out.push(...wrap(headline, columns, ' '.repeat(w + 6), '  '));
-        out.push(...wrap(cross + s.detail, columns, ' '.repeat(w + 6)));
+        pushAll(out, wrap(headline, columns, ' '.repeat(w + 6), '  '));
+        pushAll(out, wrap(cross + s.detail, columns, ' '.repeat(w + 6)));
         {
           // The capture points of this step (a capture holds both directions of the flow).
           const seen = stepSightings(f, s);
-          for (const inp of seen.inputs) out.push(...wrap(`seen in ${inp}`, columns, ' '.repeat(w + 8), ' '.repeat(w + 6)));
+          for (const inp of seen.inputs) pushAll(out, wrap(`seen in ${inp}`, columns, ' '.repeat(w + 8), ' '.repeat(w + 6)));
           if (seen.packets.length) {
-            out.push(...wrap(`packets ${seen.packets.map(evidenceRef).join(', ')}`, columns, ' '.repeat(w + 8), ' '.repeat(w + 6)));
+            pushAll(out, wrap(`packets ${seen.packets.map(evidenceRef).join(', ')}`, columns, ' '.repeat(w + 8), ' '.repeat(w + 6)));
           }
         }
         for (const e of (s.evidence ?? []).filter((e) => e.packet === undefined)) {
-          out.push(...wrap(`from ${evidenceRef(e)}${e.text ? '  ' + e.text : ''}`, columns, ' '.repeat(w + 8), ' '.repeat(w + 6)));
+          pushAll(out, wrap(`from ${evidenceRef(e)}${e.text ? '  ' + e.text : ''}`, columns, ' '.repeat(w + 8), ' '.repeat(w + 6)));
         }
       });
     };
     story('Path', f.path, vanishedAt(f, lost));
     if (f.returnPath?.length) story('Return path', f.returnPath);
     const rtt = f.latency?.rttUs !== undefined ? ` RTT ${formatUs(f.latency.rttUs)}.` : '';
-    out.push('', ...wrap(`Verdict: ${f.verdict.toUpperCase()}. ${f.why}${rtt}`, columns, '    ', '  '));
+    out.push('');
+    pushAll(out, wrap(`Verdict: ${f.verdict.toUpperCase()}. ${f.why}${rtt}`, columns, '    ', '  '));
     if (f.seenAt.length) {
-      out.push(...wrap('Seen at: ' + f.seenAt.map((s) => `${s.input} (${s.host ?? '?'} ${s.interface ?? '?'}, ${s.packets} packets, ${s.first} .. ${s.last})`).join('; '), columns, '    ', '  '));
+      pushAll(out, wrap('Seen at: ' + f.seenAt.map((s) => `${s.input} (${s.host ?? '?'} ${s.interface ?? '?'}, ${s.packets} packets, ${s.first} .. ${s.last})`).join('; '), columns, '    ', '  '));
     }
     out.push('');
   }
