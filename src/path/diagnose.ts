@@ -158,7 +158,10 @@ export function diagnose(all: DiagnosedFlow[], topo: Topology, captures: Capture
     const enc = df.path.find((s) => s.action === 'encap');
     if (enc) {
       const dev = topo.hosts.find((h) => h.name === enc.host)?.interfaces.find((i) => i.name === enc.interface);
-      const big = dev?.mtu !== undefined ? f.journeys.filter((j) => j.df && j.ipLength !== undefined && j.ipLength > dev.mtu!) : [];
+      // GSO/GRO/TSO super-segments larger than the MTU are normal on Linux (veths, bridges, the
+      // VXLAN device, even the NIC with TSO): only a big packet that was then lost is evidence.
+      const lostJourneys = new Set(v.lost.map((l) => l.journey));
+      const big = dev?.mtu !== undefined ? f.journeys.filter((j) => j.df && j.ipLength !== undefined && j.ipLength > dev.mtu! && lostJourneys.has(j)) : [];
       if (big.length > 0 && dev) {
         findings.push({
           severity: 'error',
