@@ -24,6 +24,8 @@ import { makeStructured, runStructured, STRUCTURED_KINDS, type StructuredKind } 
 
 /** One exec in this many is a structured input (big in count, not in bytes): few, so the CI run stays short. */
 export const STRUCTURED_EVERY = 2500;
+/** Execs from which structured inputs may take their full size (past the CI short run's 40,000; `--count 100000` meets them). */
+export const FULL_SIZE_FROM = 40_000;
 
 export interface FastInput {
   /** 'structured': an archive or a shard manifest from structured.ts (runStructured). */
@@ -79,7 +81,7 @@ export function makeFastInput(seeds: Seeds, sweep: { seed: number; cut: number }
   // now and then a structured input, the kinds in turn: exec 1249 routes, 3749 flows, ...
   if (i % STRUCTURED_EVERY === STRUCTURED_EVERY / 2 - 1) {
     const kind = STRUCTURED_KINDS[Math.floor(i / STRUCTURED_EVERY) % STRUCTURED_KINDS.length];
-    const g = makeStructured(r, kind, log);
+    const g = makeStructured(r, kind, log, i >= FULL_SIZE_FROM);
     const as = kind === 'routes' ? 'dump' : kind === 'flows' ? 'capture' : 'structured';
     return { ...base, kind: as, structured: kind, seed: `structured:${kind}`, name: g.name, bytes: g.bytes, log };
   }
