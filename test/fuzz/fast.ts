@@ -20,9 +20,18 @@ import { packetLine } from '../../src/report/packet-line.js';
 import { buildTopology, type HostSection } from '../../src/topology/build.js';
 import { execRng, gzipVariant, LINKTYPES, mutateCapture, mutateDump, Rng, type Log } from './mutate.js';
 import type { Seeds } from './seeds.js';
+import { makeStructured, runStructured, STRUCTURED_KINDS, type StructuredKind } from './structured.js';
+
+/** One exec in this many is a structured input (big in count, not in bytes): few, so the CI run stays short. */
+export const STRUCTURED_EVERY = 2500;
+/** Execs from which structured inputs may take their full size (past the CI short run's 40,000; `--count 100000` meets them). */
+export const FULL_SIZE_FROM = 40_000;
 
 export interface FastInput {
-  kind: 'capture' | 'dump';
+  /** 'structured': an archive or a shard manifest from structured.ts (runStructured). */
+  kind: 'capture' | 'dump' | 'structured';
+  /** Made by a structured generator (structured.ts), not by mutation. */
+  structured?: StructuredKind;
   /** Seed it came from, and a file name for it. */
   seed: string;
   name: string;
@@ -69,6 +78,13 @@ export function makeFastInput(seeds: Seeds, sweep: { seed: number; cut: number }
     vxlanPorts: [] as number[],
     genevePorts: [] as number[],
   };
+  // now and then a structured input, the kinds in turn: exec 1249 routes, 3749 flows, ...
+  if (i % STRUCTURED_EVERY === STRUCTURED_EVERY / 2 - 1) {
+    const kind = STRUCTURED_KINDS[Math.floor(i / STRUCTURED_EVERY) % STRUCTURED_KINDS.length];
+    const g = makeStructured(r, kind, log, i >= FULL_SIZE_FROM);
+    const as = kind === 'routes' ? 'dump' : kind === 'flows' ? 'capture' : 'structured';
+    return { ...base, kind: as, structured: kind, seed: `structured:${kind}`, name: g.name, bytes: g.bytes, log };
+  }
   // every 4th exec walks the truncation sweep while it lasts
   if (i % 4 === 0 && i / 4 < sweep.length) {
     const s = sweep[i / 4];
@@ -184,6 +200,7 @@ function checkPacket(d: Decoder, f: Frame, ci: number): void {
 /** Runs one input through the in-process pipeline; throws on a crash or a broken invariant. */
 export async function runFastInput(input: FastInput, tmp: string): Promise<void> {
   if (input.kind === 'dump') return runDump(input);
+  if (input.kind === 'structured') return runStructured({ structured: input.structured!, name: input.name, bytes: input.bytes }, tmp, check);
   const d = new Decoder({ vxlanPorts: input.vxlanPorts, genevePorts: input.genevePorts });
   const alt = input.altLinktype >= 0 ? new Decoder() : undefined;
   const pickParser = input.chunkSeed & 1;
