@@ -13,6 +13,7 @@
  *              nets[0] is the outermost, nets[netCount-1] the innermost (`inner`);
  *   tunnels    each encapsulation met (VXLAN, Geneve, GRE, IP-in-IP), outermost first.
  */
+import { TUNNELS } from './tunnels.js';
 import type { CapturePoint, Frame, PacketDirection } from '../capture/frame.js';
 
 /** Layer codes: index into LAYER_NAMES. */
@@ -73,7 +74,8 @@ export const TUN_VXLAN = 1;
 export const TUN_GENEVE = 2;
 export const TUN_IPIP = 3;
 export const TUN_GRE = 4;
-export const TUNNEL_NAMES: readonly string[] = ['', 'vxlan', 'geneve', 'ipip', 'gre'];
+/** Report names by tunnel type (index = Tunnel.type), from the descriptor table. */
+export const TUNNEL_NAMES: readonly string[] = TUNNELS.reduce<string[]>((names, t) => ((names[t.id] = t.name), names), ['']);
 
 /** Directions as codes (0 = unknown): index into DIRECTIONS. */
 export const DIRECTIONS: readonly (PacketDirection | undefined)[] = [

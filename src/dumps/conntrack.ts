@@ -8,6 +8,7 @@
  * The first src=/dst= group is the original direction, the second the reply; a reply source other
  * than the original destination is DNAT, a reply destination other than the original source SNAT.
  */
+import { shortFlags } from './typed.js';
 import type { DumpParser, DumpProblem } from './types.js';
 import type { ConntrackRecord, ConntrackTuple } from './nat-types.js';
 import { ProblemList, nonBlank, numbered, toInt, words } from './text.js';
@@ -137,7 +138,7 @@ export const conntrack: DumpParser<'conntrack'> = {
     displayName: 'conntrack -L',
     nameHint: { pattern: /conntrack/, rank: 160 },
     typed: [
-      { programs: ['conntrack'], args: (a) => /[LEG]/.test(a.filter((x) => /^-[a-zA-Z]+$/.test(x)).join('')) || a.some((x) => ['--dump', '--event', '--get'].includes(x)) },
+      { programs: ['conntrack'], args: (a) => /[LEG]/.test(shortFlags(a)) || a.some((x) => ['--dump', '--event', '--get'].includes(x)) },
       { file: /\/proc\/net\/(nf|ip)_conntrack$/ },
     ],
     description: 'conntrack -L [-o extended] / conntrack -E / /proc/net/nf_conntrack / /proc/net/ip_conntrack', detect },

@@ -8,6 +8,7 @@
  * Rows are split on whitespace (a row wider than its header loses the alignment); the target is
  * optional (a counting rule has none); the trailing match text is kept and its common parts read.
  */
+import { shortFlags } from './typed.js';
 import type { DumpParser, DumpProblem } from './types.js';
 import type { IptablesListRecord } from './nat-types.js';
 import { ProblemList, nonBlank, numbered, toInt } from './text.js';
@@ -181,7 +182,7 @@ export const iptablesList: DumpParser<'iptables-list'> = {
     command: 'iptables-list',
     displayName: 'iptables -L',
     nameHint: { pattern: /ip6?tables-(t-\w+-)?(l|nl|l-n|ln|lnv|nvl|l-n-v|nl-v|vnl|list)(-|$)/, rank: 130 },
-    typed: [{ programs: ['iptables', 'ip6tables', 'iptables-legacy', 'iptables-nft', 'ip6tables-legacy', 'ip6tables-nft'], args: (a) => a.includes('--list') || /L/.test(a.filter((x) => /^-[a-zA-Z]+$/.test(x)).join('')) }],
+    typed: [{ programs: ['iptables', 'ip6tables', 'iptables-legacy', 'iptables-nft', 'ip6tables-legacy', 'ip6tables-nft'], args: (a) => a.includes('--list') || /L/.test(shortFlags(a)) }],
     description: 'iptables -L [-t TABLE] [-n] [-v] [-x] [--line-numbers] / ip6tables -L',
     detect,
   },

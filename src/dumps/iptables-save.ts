@@ -9,6 +9,7 @@
  * Every rule becomes structured matches (addresses, ports, comment, statistic, mark, addrtype,
  * conntrack state) and a target with its options; the raw text is kept.
  */
+import { shortFlags } from './typed.js';
 import type { DumpParser, DumpProblem } from './types.js';
 import type { IptablesOption, IptablesSaveRecord } from './nat-types.js';
 import { ProblemList, nonBlank, numbered, toInt } from './text.js';
@@ -328,11 +329,6 @@ function parse(lines: string[], firstLine: number): { records: IptablesSaveRecor
   if (records.length === 0 && nonBlank(lines).some((l) => !l.trim().startsWith('#')) && problems.problems.length === 0)
     problems.add(firstLine, 'no iptables-save rules found (expected *table, :CHAIN, -A lines)');
   return { records, problems: problems.done() };
-}
-
-/** The single-letter flags typed together (`-t nat -nvL` -> "tnnvL"). */
-function shortFlags(a: readonly string[]): string {
-  return a.filter((x) => /^-[a-zA-Z]+$/.test(x)).join('');
 }
 
 export const iptablesSave: DumpParser<'iptables-save'> = {

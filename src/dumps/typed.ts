@@ -48,3 +48,8 @@ export function netstatFlags(args: readonly string[]): { route: boolean; interfa
   const interfaces = /i/.test(opts.replace(/--\S+/g, '')) || opts.includes('--interfaces');
   return { route, interfaces };
 }
+
+/** The single-letter flags typed together (`-t nat -nvL` -> "tnnvL"), for `iptables -L`, `conntrack -L`. */
+export function shortFlags(args: readonly string[]): string {
+  return args.filter((a) => /^-[a-zA-Z]+$/.test(a)).join('');
+}

@@ -198,8 +198,9 @@ async function readOne(file: string, ci: number, s: ReadState, opts: ObserveOpti
  */
 export function nameCapturePoints(observed: Observed, topology: Topology, flows: Flow[], logs: Map<string, { captureStart?: number; captureEnd?: number }>): void {
   const { points, facts } = observed;
+  const bindings = new Map(topology.captures.map((c) => [c.input, c]));
   const names: (Map<string, string> | undefined)[] = points.map((p, i) => {
-    const b = topology.captures.find((c) => c.input === p.input);
+    const b = bindings.get(p.input);
     p.host = b?.host;
     p.interface = facts[i].ifindexes.length > 1 ? 'any' : b?.interface;
     if (facts[i].ifindexes.length === 0) return undefined;

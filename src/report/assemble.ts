@@ -61,12 +61,13 @@ export async function assembleReport(a: Assembly): Promise<Analysis> {
 async function inventory(a: Assembly): Promise<InputReport[]> {
   const { incident, observed } = a;
   const rows: InputReport[] = [];
+  const captureIndex = new Map(incident.captures.map((f, i) => [f, i]));
   for (const f of incident.inputs) {
     const r: InputReport = { path: f.path, kind: f.kind, problems: [] };
     if (f.host) r.host = f.host;
     let sha: string | undefined;
     if (f.kind === 'capture') {
-      const i = incident.captures.indexOf(f);
+      const i = captureIndex.get(f)!;
       const point = observed.points[i];
       const read = observed.reads[i];
       if (point?.interface) r.interface = point.interface;
@@ -82,8 +83,9 @@ async function inventory(a: Assembly): Promise<InputReport[]> {
     if (a.hash) r.sha256 = sha ?? (f.path === '-' ? undefined : await sha256(incident.abs(f)));
     rows.push(r);
   }
+  const byPath = new Map(rows.map((r) => [r.path, r]));
   for (const x of incident.refused) {
-    const row = rows.find((r) => r.path === x.path);
+    const row = byPath.get(x.path);
     if (row) row.problems.push(x.line);
     else rows.push({ path: x.path, kind: 'unknown', problems: [x.line] });
   }
@@ -110,8 +112,9 @@ function packetLookups(a: Assembly): Pick<Analysis, 'flowOfPacket' | 'placeOf'> 
   let places: Map<number, Map<number, PacketPlace>> | undefined;
   const build = () => {
     const out = new Map<number, Map<number, PacketPlace>>();
+    const byId = new Map(a.flows.map((r) => [r.id, r]));
     for (const d of a.diagnosed) {
-      const flowReport = a.flows.find((r) => r.id === d.id)!;
+      const flowReport = byId.get(d.id)!;
       for (const j of d.flow.journeys) {
         const path = j.dir === 'fwd' ? flowReport.path : (flowReport.returnPath ?? []);
         for (const sg of j.sightings) {

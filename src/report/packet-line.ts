@@ -9,6 +9,7 @@
  * network header "src[.port] > dst[.port]" and what it carries. A header cut short ends the line
  * with "[|layer]"; invalid headers with "[invalid: ...]". Built by plain concatenation.
  */
+import { tunnelById } from '../decode/tunnels.js';
 import {
   L,
   LAYER_NAMES,
@@ -188,9 +189,8 @@ function ipText(n: NetHeader, tun: Tunnel | undefined): string {
   if (tun !== undefined) {
     switch (tun.type) {
       case TUN_VXLAN:
-        return s + ' VXLAN vni ' + tun.vni;
       case TUN_GENEVE:
-        return s + ' GENEVE vni ' + tun.vni;
+        return s + ' ' + tunnelById(tun.type).wire + ' vni ' + tun.vni;
       case TUN_IPIP:
         return s + (tun.proto === 41 ? ' IP6IP' : ' IPIP');
       case TUN_GRE: {
