@@ -24,6 +24,8 @@
 set -Eeuo pipefail
 
 LAB_DIR=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
+# shellcheck source=samples/lab/lib.sh
+. "$LAB_DIR/lib.sh"
 SCENARIO=cilium-geneve
 if [ $# -ne 1 ] || [ -z "${1%/}" ]; then echo "usage: bash samples/lab/cilium.sh OUTDIR" >&2; exit 2; fi
 OUT=${1%/}
@@ -59,44 +61,17 @@ declare -A NS=() LIVE=() CAPLOG=()
 CAPS=()
 TUNNELS=()
 
-teardown() {
-  local n pid
-  for n in $(ip netns list 2>/dev/null | awk '{print $1}' | grep "^$P" || true); do
-    for pid in $(ip netns pids "$n" 2>/dev/null || true); do kill -KILL "$pid" 2>/dev/null || true; done
-    ip netns del "$n" 2>/dev/null || true
-  done
-  NS=()
-}
-cleanup() {
-  local rc=$? pid
-  set +e
-  trap - ERR INT TERM
-  for pid in "${!LIVE[@]}"; do kill -INT "$pid" 2>/dev/null; done
-  [ ${#LIVE[@]} -eq 0 ] || sleep 0.3
-  for pid in "${!LIVE[@]}"; do kill -KILL "$pid" 2>/dev/null; wait "$pid" 2>/dev/null; done
-  LIVE=()
-  teardown
-  rm -rf "$SCRATCH"
-  exit "$rc"
-}
 trap cleanup EXIT
 trap 'exit 130' INT
 trap 'exit 143' TERM
 trap 'log "failed at line $LINENO: $BASH_COMMAND"' ERR
 
-nsx() { local h=$1; shift; ip netns exec "${NS[$h]}" "$@"; }
-mac_of() {
-  local h
-  h=$(printf '%s' "$1" | md5sum)
-  printf '%02x:%s:%s:%s:%s:%s' $(( (0x${h:0:2} & 0xfc) | 0x02 )) "${h:2:2}" "${h:4:2}" "${h:6:2}" "${h:8:2}" "${h:10:2}"
-}
 ns_add() { # host netns role [node]
   ip netns add "$2"
   NS[$1]=$2
   ip -n "$2" link set lo up
   printf '%s\t%s\t%s\t%s\n' "$1" "$3" "$2" "${4:-}" >>"$SC/hosts.tsv"
 }
-pair_rec() { printf '%s\t%s\t%s\t%s\n' "$@" >>"$SC/pairs.tsv"; }
 
 # --- the cluster -----------------------------------------------------------------------------------
 CP='ip-10-32-11-62'
@@ -109,13 +84,6 @@ NODE_IP[$WK]=10.32.7.224; NODE_X[$WK]=1; ROUTER4[$WK]=10.0.1.47;  ROUTER6[$WK]=f
 VNI_OUT[$CP]=48312
 VNI_OUT[$WK]=20544
 GENEVE_KIND=unknown
-
-build_vpc() {
-  ns_add aws-vpc "${P}aws-vpc" network
-  ip -n "${NS[aws-vpc]}" link add vpc0 address 02:32:00:00:00:01 mtu 9001 type bridge
-  ip -n "${NS[aws-vpc]}" addr add 10.32.0.1/20 brd + dev vpc0
-  ip -n "${NS[aws-vpc]}" link set vpc0 up
-}
 
 geneve_device() { # node
   local h=$1 n=${NS[$1]}

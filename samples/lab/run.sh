@@ -17,6 +17,8 @@
 set -Eeuo pipefail
 
 LAB_DIR=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
+# shellcheck source=samples/lab/lib.sh
+. "$LAB_DIR/lib.sh"
 ALL_SCENARIOS=(intra-pod same-node cross-node blocked-overlay)
 
 usage() {
@@ -40,9 +42,6 @@ if [ "$(id -u)" != 0 ]; then
   echo "lab: must run as root (network namespaces, veth, bridges, vxlan)" >&2
   exit 1
 fi
-
-log() { printf 'lab: %s\n' "$*" >&2; }
-die() { printf 'lab: error: %s\n' "$*" >&2; exit 1; }
 
 # --- tools ---------------------------------------------------------------------------------------
 need=(ip:iproute2 bridge:iproute2 ss:iproute2 tcpdump:tcpdump dumpcap:tshark iptables:iptables
@@ -70,45 +69,12 @@ CAPS=()                                     # running captures: pid
 declare -A CAPLOG=()                        # capture pid -> "stderr-log|file"
 VLAN_FILTERING=unknown
 
-# Kill what runs inside our namespaces (all of it was started by this script), then delete them.
-teardown() {
-  local n pid
-  for n in $(ip netns list 2>/dev/null | awk '{print $1}' | grep "^$P" || true); do
-    for pid in $(ip netns pids "$n" 2>/dev/null || true); do kill -KILL "$pid" 2>/dev/null || true; done
-    ip netns del "$n" 2>/dev/null || true
-  done
-  NS=()
-}
-
-cleanup() {
-  local rc=$? pid
-  set +e
-  trap - ERR INT TERM
-  for pid in "${!LIVE[@]}"; do kill -INT "$pid" 2>/dev/null; done
-  [ ${#LIVE[@]} -eq 0 ] || sleep 0.3
-  for pid in "${!LIVE[@]}"; do kill -KILL "$pid" 2>/dev/null; wait "$pid" 2>/dev/null; done
-  LIVE=()
-  teardown
-  rm -rf "$SCRATCH"
-  exit "$rc"
-}
 trap cleanup EXIT
 trap 'exit 130' INT
 trap 'exit 143' TERM
 trap 'log "failed at line $LINENO: $BASH_COMMAND"' ERR
 
 # --- helpers -------------------------------------------------------------------------------------
-# Run a command in a host's namespace. Not for background jobs: `nsx ... &` would fork a subshell
-# (so $! and signals would reach bash, not the command); those call `ip netns exec` directly, which
-# execs the command in place.
-nsx() { local h=$1; shift; ip netns exec "${NS[$h]}" "$@"; }
-
-# A stable locally administered unicast MAC derived from a label, so re-runs give equal dumps.
-mac_of() {
-  local h
-  h=$(printf '%s' "$1" | md5sum)
-  printf '%02x:%s:%s:%s:%s:%s' $(( (0x${h:0:2} & 0xfc) | 0x02 )) "${h:2:2}" "${h:4:2}" "${h:6:2}" "${h:8:2}" "${h:10:2}"
-}
 
 ns_add() { # host netns role [node]
   local h=$1 n=$2 role=$3 node=${4:-}
@@ -122,17 +88,6 @@ ns_add() { # host netns role [node]
     net.ipv6.conf.default.mldv1_unsolicited_report_interval=100
   ip -n "$n" link set lo up
   printf '%s\t%s\t%s\t%s\n' "$h" "$role" "$n" "$node" >>"$SC/hosts.tsv"
-}
-
-pair_rec() { printf '%s\t%s\t%s\t%s\n' "$@" >>"$SC/pairs.tsv"; }
-
-# The cloud network: one bridge (vpc0, 10.32.0.1/20 = the seed's default gateway) that both
-# nodes' eth0 plug into.
-build_vpc() {
-  ns_add aws-vpc "${P}aws-vpc" network
-  ip -n "${NS[aws-vpc]}" link add vpc0 address 02:32:00:00:00:01 mtu 9001 type bridge
-  ip -n "${NS[aws-vpc]}" addr add 10.32.0.1/20 brd + dev vpc0
-  ip -n "${NS[aws-vpc]}" link set vpc0 up
 }
 
 declare -A NODE_IP=() NODE_X=() NODE_FMAC=()
@@ -210,20 +165,6 @@ add_pod() { # pod node ip ready containers [mac]
   POD_VETH[$pod]=$veth
   POD_IP[$pod]=$ip
   printf '%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\n' "$pod" default "$ip" "$node" "$veth" "$ready" "$containers" "$(date +%s)" >>"$SC/pods.tsv"
-}
-
-# Wait until no namespace has a tentative IPv6 address (DAD done), then let MLD reports drain.
-settle() {
-  local _ h busy
-  for _ in $(seq 60); do
-    busy=
-    for h in "${!NS[@]}"; do
-      if [ -n "$(ip -n "${NS[$h]}" -6 addr show tentative 2>/dev/null)" ]; then busy=1; break; fi
-    done
-    [ -n "$busy" ] || break
-    sleep 0.1
-  done
-  sleep 0.6
 }
 
 wait_listen() { # host tcp|udp port
@@ -413,17 +354,6 @@ dump_session() { # node-dir
     printf '$ bridge vlan\n'; cat "$d/bridge-vlan.txt"
   } | sed 's/$/\r/' >"$d/session.txt"
   printf '%s\t%s\n' "$1/session.txt" "$(basename "$1")" >>"$SC/dumps.tsv"
-}
-
-# ip -j views of every namespace for lab.json.
-snapshot() {
-  local h
-  mkdir -p "$SC/ipj"
-  for h in "${!NS[@]}"; do
-    ip -n "${NS[$h]}" -j -d link show >"$SC/ipj/$h.link.json"
-    ip -n "${NS[$h]}" -j addr show >"$SC/ipj/$h.addr.json"
-    ip -n "${NS[$h]}" -j route show >"$SC/ipj/$h.route.json"
-  done
 }
 
 describe() { # scenario

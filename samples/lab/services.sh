@@ -21,15 +21,14 @@
 set -Eeuo pipefail
 
 LAB_DIR=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
+# shellcheck source=samples/lab/lib.sh
+. "$LAB_DIR/lib.sh"
 [ $# -eq 1 ] && [ -n "${1%/}" ] || { echo "usage: bash samples/lab/services.sh OUTDIR" >&2; exit 2; }
 OUT=${1%/}
 if [ "$(id -u)" != 0 ]; then
   echo "lab: must run as root (network namespaces, veth, bridges, vxlan, iptables)" >&2
   exit 1
 fi
-
-log() { printf 'lab: %s\n' "$*" >&2; }
-die() { printf 'lab: error: %s\n' "$*" >&2; exit 1; }
 
 need=(ip:iproute2 bridge:iproute2 ss:iproute2 tcpdump:tcpdump iptables:iptables iptables-restore:iptables
       conntrack:conntrack route:net-tools curl:curl python3:python3 md5sum:coreutils)
@@ -55,39 +54,12 @@ declare -A NS=() LIVE=() CAPLOG=()
 CAPS=()
 VLAN_FILTERING=unknown
 
-teardown() {
-  local n pid
-  for n in $(ip netns list 2>/dev/null | awk '{print $1}' | grep "^$P" || true); do
-    for pid in $(ip netns pids "$n" 2>/dev/null || true); do kill -KILL "$pid" 2>/dev/null || true; done
-    ip netns del "$n" 2>/dev/null || true
-  done
-  NS=()
-}
-cleanup() {
-  local rc=$? pid
-  set +e
-  trap - ERR INT TERM
-  for pid in "${!LIVE[@]}"; do kill -INT "$pid" 2>/dev/null; done
-  [ ${#LIVE[@]} -eq 0 ] || sleep 0.3
-  for pid in "${!LIVE[@]}"; do kill -KILL "$pid" 2>/dev/null; wait "$pid" 2>/dev/null; done
-  LIVE=()
-  teardown
-  rm -rf "$SCRATCH"
-  exit "$rc"
-}
 trap cleanup EXIT
 trap 'exit 130' INT
 trap 'exit 143' TERM
 trap 'log "failed at line $LINENO: $BASH_COMMAND"' ERR
 
 # --- building blocks (the same wiring as run.sh) ------------------------------------------------
-nsx() { local h=$1; shift; ip netns exec "${NS[$h]}" "$@"; }
-
-mac_of() {
-  local h
-  h=$(printf '%s' "$1" | md5sum)
-  printf '%02x:%s:%s:%s:%s:%s' $(( (0x${h:0:2} & 0xfc) | 0x02 )) "${h:2:2}" "${h:4:2}" "${h:6:2}" "${h:8:2}" "${h:10:2}"
-}
 
 ns_add() { # host netns role [node]
   local h=$1 n=$2 role=$3 node=${4:-}
@@ -99,14 +71,6 @@ ns_add() { # host netns role [node]
     net.ipv6.conf.default.mldv1_unsolicited_report_interval=100
   ip -n "$n" link set lo up
   printf '%s\t%s\t%s\t%s\n' "$h" "$role" "$n" "$node" >>"$SC/hosts.tsv"
-}
-pair_rec() { printf '%s\t%s\t%s\t%s\n' "$@" >>"$SC/pairs.tsv"; }
-
-build_vpc() {
-  ns_add aws-vpc "${P}aws-vpc" network
-  ip -n "${NS[aws-vpc]}" link add vpc0 address 02:32:00:00:00:01 mtu 9001 type bridge
-  ip -n "${NS[aws-vpc]}" addr add 10.32.0.1/20 brd + dev vpc0
-  ip -n "${NS[aws-vpc]}" link set vpc0 up
 }
 
 # A host on the VPC that is not a node (a bastion / admin machine): eth0 plugged into vpc0.
@@ -183,19 +147,6 @@ add_pod() { # pod namespace node ip ready containers
   POD_VETH[$pod]=$veth
   POD_IP[$pod]=$ip
   printf '%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\n' "$pod" "$kns" "$ip" "$node" "$veth" "$ready" "$containers" "$(date +%s)" >>"$SC/pods.tsv"
-}
-
-settle() {
-  local _ h busy
-  for _ in $(seq 60); do
-    busy=
-    for h in "${!NS[@]}"; do
-      if [ -n "$(ip -n "${NS[$h]}" -6 addr show tentative 2>/dev/null)" ]; then busy=1; break; fi
-    done
-    [ -n "$busy" ] || break
-    sleep 0.1
-  done
-  sleep 0.6
 }
 
 wait_listen() { # host tcp|udp port
@@ -519,15 +470,6 @@ dump_node() { # node
     ip-d-link.txt:'ip -d link show' bridge-fdb.txt:'bridge fdb show' ip-neigh.txt:'ip neigh show' \
     ip-route.txt:'ip route show' ip-addr.json:'ip -j addr show' hostname:hostname; do
     dump_rec "$h/${f%%:*}" "$h" "${f#*:}"
-  done
-}
-snapshot() {
-  local h
-  mkdir -p "$SC/ipj"
-  for h in "${!NS[@]}"; do
-    ip -n "${NS[$h]}" -j -d link show >"$SC/ipj/$h.link.json"
-    ip -n "${NS[$h]}" -j addr show >"$SC/ipj/$h.addr.json"
-    ip -n "${NS[$h]}" -j route show >"$SC/ipj/$h.route.json"
   done
 }
 
