@@ -357,7 +357,7 @@ function shortInput(input: string): string {
 /** The report's service and backend fields of a joined flow. */
 export function serviceFields(n: FlowNat, topology: Topology): { service: FlowService; backend?: FlowBackend } {
   const service: FlowService = { namespace: n.service.namespace, name: n.service.name, clusterIP: n.service.clusterIPs[0] ?? '', port: n.port.port };
-  if (n.port.nodePort !== undefined && n.nodePort) service.nodePort = n.port.nodePort;
+  if (n.port.nodePort !== undefined) service.nodePort = n.port.nodePort;
   if (!n.translated) return { service };
   const b = n.translated.dst;
   const backend: FlowBackend = { ip: b.ip };
