@@ -69,6 +69,8 @@ export function natPaths(
     // DNAT on the client's node: the step where it enters the node's IP layer becomes `nat`.
     path = explainPath(topology, { src: client.ip, dst: t.dst.ip, dport: t.dst.port, what }, hints);
     markNat(path, n.host, topology, (i) => natStep(i, false));
+    // The client sent it to the Service: its first step says so.
+    if (path[0]?.action === "send") path[0] = { ...path[0], detail: path[0].detail.replace(` -> ${t.dst.ip} `, ` -> ${addressed.ip}:${addressed.port ?? ""} `) };
     if (hasReplies) {
       returnPath = explainPath(topology, { src: t.dst.ip, dst: client.ip, dport: client.port }, hints);
       markNat(returnPath, n.host, topology, (i) => natStep(i, true));
