@@ -23,6 +23,8 @@ import { buildTopology } from './topology/build.js';
 import { estimateClocks, findLossyCaptures } from './path/correlate.js';
 import { traceFlows } from './trace/trace.js';
 import { captureDropFindings, diagnose } from './path/diagnose.js';
+import { joinNatFlows } from './nat/join.js';
+import { natFindings } from './nat/findings.js';
 import { rankFindings } from './severity.js';
 import { assembleReport, type Analysis } from './report/assemble.js';
 import type { Report } from './path/types.js';
@@ -52,8 +54,10 @@ export async function analyzeDetailed(paths: string[], opts: AnalyzeOptions): Pr
   try {
     const observed = await observeCaptures(incident, opts, problems);
     const topology = buildTopology(incident.dumps.sections, observed.facts, { lineText: incident.dumps.lineText });
-    const flows = observed.table.seal();
-    nameCapturePoints(observed, topology, flows, incident.dumps.logs);
+    const sealed = observed.table.seal();
+    nameCapturePoints(observed, topology, sealed, incident.dumps.logs);
+    // One flow per connection across NAT (kube-proxy Services): src/nat/join.ts
+    const flows = joinNatFlows(sealed, topology, observed.points);
 
     const clocks = estimateClocks(flows, observed.points);
     findLossyCaptures(flows, observed.points, clocks);
@@ -61,7 +65,7 @@ export async function analyzeDetailed(paths: string[], opts: AnalyzeOptions): Pr
     const traced = traceFlows(flows, topology, observed.points, clocks, observed.baseSec);
     observed.stats.unexplained += traced.unexplained;
 
-    const findings = rankFindings([...topology.findings, ...diagnose(traced.diagnosed, topology, observed.points)]);
+    const findings = rankFindings([...topology.findings, ...diagnose(traced.diagnosed, topology, observed.points), ...natFindings(traced.diagnosed, topology, observed.points)]);
     return await assembleReport({ incident, observed, topology, flows: traced.reports, diagnosed: traced.diagnosed, findings, clocks, problems, hash: opts.hash !== false, cwd: opts.cwd });
   } finally {
     await incident.cleanup();

@@ -56,7 +56,10 @@ export function entryOf(job: Pick<Job, 'slug' | 'path'>, report: Report): Incide
   e.worstCode = s.worst?.code ?? (worst ? report.findings.find((f) => f.severity === worst)!.code : null);
   e.headline = oneLine(s.headline);
   e.flows.total = report.flows.length;
-  for (const f of report.flows) e.flows[f.verdict]++;
+  for (const f of report.flows) {
+    if (f.verdict === 'rejected') e.flows.rejected = (e.flows.rejected ?? 0) + 1;
+    else e.flows[f.verdict]++;
+  }
   e.packets = report.stats.packets;
   e.inputs = report.inputs.length;
   e.problems = report.problems.length;

@@ -21,7 +21,7 @@ export interface IncidentEntry {
   /** What failed and where, one sentence (summary.ts); empty for a failed incident. */
   headline: string;
   findings: Record<Severity, number>;
-  flows: { total: number; ok: number; lost: number; unanswered: number; partial: number };
+  flows: { total: number; ok: number; lost: number; unanswered: number; partial: number; rejected?: number };
   packets: number;
   inputs: number;
   /** Problem lines of the analysis (unreadable files, corrupt packets...). */

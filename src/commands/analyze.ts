@@ -105,7 +105,12 @@ export const analyzeCommand: Command = {
 /** "10.42.0.37 > 10.42.1.39", ports optional ("10.42.0.37:5000 > 10.42.1.39:80"), either direction. */
 function matchFlow(report: Report, spec: string): string[] {
   const m = /^\s*([^\s>]+)\s*>\s*([^\s>]+)\s*$/.exec(spec);
-  if (!m) throw new UserError(`--flow takes "SRC > DST" (addresses, optionally :port), not ${JSON.stringify(spec)}`, EXIT.USAGE);
+  // A Service name: "default/web" or "web" (its connections).
+  if (!m && /^\s*[a-z0-9]([-a-z0-9.]*[a-z0-9])?(\/[a-z0-9]([-a-z0-9.]*[a-z0-9])?)?\s*$/.test(spec)) {
+    const [ns, name] = spec.trim().includes('/') ? spec.trim().split('/') : [undefined, spec.trim()];
+    return report.flows.filter((f) => f.service && f.service.name === name && (ns === undefined || f.service.namespace === ns)).map((f) => f.id);
+  }
+  if (!m) throw new UserError(`--flow takes "SRC > DST" (addresses, optionally :port) or a Service name, not ${JSON.stringify(spec)}`, EXIT.USAGE);
   const parse = (x: string) => {
     const v6 = x.includes(':') && x.indexOf(':') !== x.lastIndexOf(':');
     const c = v6 ? -1 : x.lastIndexOf(':');
@@ -122,7 +127,7 @@ export const explainCommand: Command = {
   describe: 'The hop-by-hop story of one flow or packet, with the evidence of each step',
   builder(y: Argv): Argv {
     return common(y)
-      .option('flow', { type: 'string', describe: 'the flow: "SRC > DST" (either direction; :port optional)' })
+      .option('flow', { type: 'string', describe: 'the flow: "SRC > DST" (either direction; :port optional), or a Service ("default/web" or "web")' })
       .option('packet', { type: 'string', describe: 'the flow of this packet: FILE#N (N as tcpdump -# counts)' })
       .option('format', { choices: ['text', 'json'] as const, default: 'text' as const, describe: 'text story, or the flows as JSON' })
       .example('$0 explain samples/cross-node --flow "10.42.0.37 > 10.42.1.39"', 'the cross-node ping, hop by hop')

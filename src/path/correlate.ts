@@ -51,6 +51,19 @@ export function stepIndexOf(path: Step[], point: string): number {
   return -1;
 }
 
+/** The k-th (0-based) run of consecutive steps at `point`, or the last run when there are fewer. */
+function stepIndexOfNth(path: Step[], point: string, k: number): number {
+  let found = -1;
+  let run = -1;
+  for (let i = 0; i < path.length; i++) {
+    if (pointId(path[i].host, path[i].interface) !== point) continue;
+    while (i + 1 < path.length && pointId(path[i + 1].host, path[i + 1].interface) === point) i++;
+    found = i;
+    if (++run === k) return i;
+  }
+  return found;
+}
+
 export class Clocks {
   /** host -> ns to add to bring its timestamps onto the reference clock. */
   readonly offsets = new Map<string, number>();
@@ -69,9 +82,16 @@ interface Placed {
 
 export function place(j: Journey, path: Step[], captures: CapturePointInfo[], clocks: Clocks): Placed[] {
   const out: Placed[] = [];
-  for (const s of j.sightings) {
+  // A point on the path more than once (a node's NIC before and after NAT, in and out): its
+  // sightings, in time order, are sightings of its successive steps.
+  const nth = new Map<string, number>();
+  const order = j.sightings.length > 1 ? [...j.sightings].sort((a, b) => a.t - b.t) : j.sightings;
+  for (const s of order) {
     const c = captures[s.capture];
-    const step = stepIndexOf(path, pointId(c.host, s.iface ?? c.interface));
+    const point = pointId(c.host, s.iface ?? c.interface);
+    const k = nth.get(point) ?? 0;
+    nth.set(point, k + 1);
+    const step = k === 0 ? stepIndexOf(path, point) : stepIndexOfNth(path, point, k);
     if (step < 0) continue;
     out.push({ step, s, t: clocks.correct(captures[s.capture].host, s.t) });
   }

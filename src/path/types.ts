@@ -17,6 +17,10 @@ export const ACTIONS = [
   'deliver',
   'drop',
   'unknown',
+  /** A node translates the packet (kube-proxy DNAT, masquerade): `Step.nat` says how (additive). */
+  'nat',
+  /** A node's filter rule rejects the packet (ICMP unreachable or TCP RST back; additive). */
+  'reject',
 ] as const;
 export type Action = (typeof ACTIONS)[number];
 
@@ -42,12 +46,42 @@ export interface Step {
   tunnel?: StepTunnel;
   /** drop/unknown: why (additive to podpath.report/1). */
   cause?: StepCause;
+  /** nat: the translations made here (additive to podpath.report/1). */
+  nat?: NatEntry[];
+}
+
+/** One address translation of a flow (additive to podpath.report/1, docs/report-json.md). */
+export interface NatEntry {
+  type: 'dnat' | 'snat' | 'masquerade';
+  host: string;
+  from: { ip: string; port?: number };
+  to: { ip: string; port?: number };
+  /** The rule that did it (iptables-save input and line). */
+  rule?: { input: string; line: number; text?: string };
+  source: 'iptables' | 'nft' | 'ipvs' | 'conntrack' | 'inferred';
+}
+
+/** The Service a flow was addressed to. */
+export interface FlowService {
+  namespace: string;
+  name: string;
+  clusterIP: string;
+  port: number;
+  nodePort?: number;
+}
+
+/** Where a Service's connection was translated to. */
+export interface FlowBackend {
+  ip: string;
+  port?: number;
+  pod?: string;
+  host?: string;
 }
 
 export const FLOW_KINDS = ['intra-pod', 'same-node', 'cross-node', 'host', 'external', 'link-local'] as const;
 export type FlowKind = (typeof FLOW_KINDS)[number];
 
-export const VERDICTS = ['ok', 'unanswered', 'lost', 'partial'] as const;
+export const VERDICTS = ['ok', 'unanswered', 'lost', 'partial', 'rejected'] as const;
 export type Verdict = (typeof VERDICTS)[number];
 
 /**
@@ -149,6 +183,12 @@ export interface FlowReport {
   summary: string;
   /** Why the verdict (one sentence). */
   why: string;
+  /** Address translations on the way (kube-proxy DNAT, masquerade), additive. */
+  nat?: NatEntry[];
+  /** The Service the client addressed (src/dst stay as the client sent them), additive. */
+  service?: FlowService;
+  /** The endpoint the Service's NAT chose, additive. */
+  backend?: FlowBackend;
 }
 
 export interface InputReport {

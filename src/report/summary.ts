@@ -184,7 +184,7 @@ export function summarize(report: Report): Summary {
     ? `${plural(findings.length, 'finding')}: ${bySeverity.map((x) => `${x.n} ${x.s}`).join(', ')}`
     : 'no findings';
   const lead = worst ? `${findings.filter((f) => f.severity === worst.severity).length} ${worst.severity} finding${findings.filter((f) => f.severity === worst.severity).length === 1 ? '' : 's'}` : '';
-  const verdicts = ['ok', 'lost', 'unanswered', 'partial'] as const;
+  const verdicts = ['ok', 'lost', 'unanswered', 'partial', 'rejected'] as const;
   const vc = verdicts.map((v) => ({ v, n: report.flows.filter((f) => f.verdict === v).length })).filter((x) => x.n > 0);
   const flows = `${plural(report.flows.length, 'flow')}${vc.length ? ': ' + vc.map((x) => `${x.n} ${x.v}`).join(', ') : ''}`;
   const lost = lostLinks(report);

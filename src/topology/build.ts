@@ -10,6 +10,7 @@
  * -> findings. Nothing here throws on bad data: what cannot be derived stays undefined and, where
  * it matters, becomes a finding.
  */
+import { attachServices } from '../nat/services.js';
 import type {
   BridgeFdbRecord,
   BridgeVlanRecord,
@@ -211,6 +212,8 @@ export function buildTopology(sections: HostSection[], captures: CaptureFacts[] 
 
   // 7. pods
   topology.pods = buildPods(ctx);
+  // 7b. Services and kube-proxy's NAT facts (src/nat/services.ts)
+  attachServices(topology, sections, ev);
 
   // 8. captures
   for (const c of captures) {

@@ -198,10 +198,14 @@ export interface CaptureBinding {
   note?: string;
 }
 
+import type { ServiceModel } from '../nat/services.js';
+
 export interface Topology {
   hosts: Host[];
   pods: Pod[];
   overlay: Overlay[];
   captures: CaptureBinding[];
   findings: Finding[];
+  /** Kubernetes Services and their endpoints, from kubectl listings and kube-proxy's rules (additive). */
+  services?: ServiceModel[];
 }

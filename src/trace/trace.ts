@@ -9,6 +9,8 @@ import { explainPath, pathSummary, podByIp, type PathHints } from '../path/expla
 import { flowVerdict, hopLatencies, median, pointId, type CapturePointInfo, type Clocks, type FlowVerdict } from '../path/correlate.js';
 import type { DiagnosedFlow } from '../path/diagnose.js';
 import type { Endpoint, FlowKind, FlowReport, SeenAt, Step } from '../path/types.js';
+import { flowNat, serviceFields, type FlowNat } from '../nat/join.js';
+import { natPaths } from '../nat/path.js';
 import { isLinkScoped, isLoopbackAddress, ownerOf } from '../topology/lookup.js';
 import type { Topology } from '../topology/model.js';
 
@@ -29,14 +31,21 @@ export function traceFlows(flows: Flow[], topology: Topology, points: CapturePoi
     const loopHost = flow.loopback ? [...flow.seen.keys()].map((c) => points[c].host).find((h) => h) : undefined;
     // Link-scoped traffic (ND, MLD, DHCP, mDNS, ...) is never route-checked: it stays on its link.
     const linkScoped = flow.protocol !== 'arp' && !flow.loopback && isLinkScoped(flow.src.ip, flow.dst.ip);
-    let path = linkScoped
+    // A connection translated by a node (kube-proxy): explained toward its backend (src/nat/path.ts).
+    const nat = flowNat(flow);
+    const np = nat ? natPaths(nat, flow.src, flow.dst, flowWhat(flow), flow.packets.rev > 0, topology, hints) : undefined;
+    let path = np
+      ? np.path
+      : linkScoped
       ? linkPath(flow, points)
       : explainPath(topology, { src: flow.src.ip, dst: flow.dst.ip, dport: flow.dst.port, what: flowWhat(flow), loopback: flow.loopback, loopbackHost: loopHost }, hints);
-    const returnPath =
-      flow.packets.rev > 0 && !linkScoped
+    const returnPath = np
+      ? np.returnPath
+      : flow.packets.rev > 0 && !linkScoped
         ? explainPath(topology, { src: flow.dst.ip, dst: flow.src.ip, dport: flow.src.port, loopback: flow.loopback, loopbackHost: loopHost }, hints)
         : [];
-    const verdict: FlowVerdict = linkScoped ? linkVerdict(flowVerdict(flow, path, returnPath, points, clocks)) : flowVerdict(flow, path, returnPath, points, clocks);
+    let verdict: FlowVerdict = linkScoped ? linkVerdict(flowVerdict(flow, path, returnPath, points, clocks)) : flowVerdict(flow, path, returnPath, points, clocks);
+    if (nat && !nat.translated) verdict = rejectedVerdict(verdict, nat);
     path = endAtLoss(path, verdict);
     const label = `${id} ${flow.protocol} ${endpointLabel(topology, flow.src.ip, flow.src.port)} -> ${endpointLabel(topology, flow.dst.ip, flow.dst.port)}`;
     diagnosed.push({ flow, id, path, returnPath, verdict, label, linkScoped });
@@ -91,6 +100,13 @@ function flowReport(
   }
   if (returnPath.length > 0) r.returnPath = returnPath;
   if (flow.tunnel) r.tunnel = { ...flow.tunnel };
+  const nat = flowNat(flow);
+  if (nat) {
+    // The kind follows the backend (a rejected connection ends at the node).
+    r.kind = nat.translated ? flowKind(topology, { ...flow, dst: nat.translated.dst }, loopHost) : 'host';
+    if (nat.entries.length > 0) r.nat = nat.entries;
+    Object.assign(r, serviceFields(nat, topology));
+  }
   if (hops.length > 0 || rtt !== undefined) r.latency = { hops, ...(rtt !== undefined ? { rttUs: rtt } : {}) };
   return r;
 }
@@ -125,6 +141,14 @@ function endAtLoss(path: Step[], v: FlowVerdict): Step[] {
       cause: tunnel ? 'underlay-loss' : 'observed-loss',
     },
   ];
+}
+
+/** Answered by the node (ICMP unreachable, RST), not by a backend: the Service rejected it. */
+function rejectedVerdict(v: FlowVerdict, nat: FlowNat): FlowVerdict {
+  const svc = `${nat.service.namespace}/${nat.service.name}`;
+  const rule = nat.rejected ? ` by ${nat.host}'s rule ${nat.rejected.rule.chain} (${nat.rejected.rule.evidence.input} line ${nat.rejected.rule.evidence.line})` : '';
+  const answer = nat.rejectAnswer ? `; ${nat.rejectAnswer.src} answered ICMP unreachable` : '';
+  return { ...v, verdict: 'rejected', lost: [], why: `rejected${rule}: Service ${svc} has no endpoints${answer}` };
 }
 
 const LINK_DETAIL = 'link-scoped (link-local, multicast or broadcast): stays on its link, not routed';

@@ -30,6 +30,11 @@ interface LabFlow {
   reply: { path: LabHop[] } | null;
   captures: string[];
   absentFrom?: string[];
+  srcHost?: string;
+  /** Services scenario: what the Service's NAT did. */
+  service?: { namespace: string; name: string; clusterIP: string; port: number; nodePort?: number };
+  backend?: { ip: string; port: number; pod?: string; host?: string };
+  nat?: { type: string; host: string; from: { ip: string; port?: number }; to: { ip: string; port?: number } }[];
 }
 interface Lab {
   scenario: string;
@@ -55,8 +60,18 @@ async function load(scenario: string) {
   return r;
 }
 
-/** The lab's kinds for ARP between a pod and a node are "host" flows in podpath's vocabulary. */
-function kindOf(lab: string): string {
+/**
+ * The lab's kinds for ARP between a pod and a node are "host" flows in podpath's vocabulary; a
+ * Service's kind follows its backend (external clients keep theirs; a rejected one ends at the node).
+ */
+function kindOf(lab: string, f?: LabFlow, l?: Lab): string {
+  if (f && l && lab.startsWith('service-')) {
+    const role = l.hosts.find((h) => h.name === f.srcHost)?.role;
+    if (role === 'external') return 'external';
+    if (!f.backend) return 'host';
+    const srcNode = (l as unknown as { pods?: { name: string; host: string }[] }).pods?.find((p) => p.name === f.srcHost)?.host;
+    return srcNode === f.backend.host ? 'same-node' : 'cross-node';
+  }
   return ['pod-to-node', 'node-to-pod', 'node-to-node'].includes(lab) ? 'host' : lab;
 }
 
@@ -68,7 +83,8 @@ function find(report: Report, f: LabFlow): FlowReport | undefined {
 
 /** Hops podpath can know: on hosts with dumps (the lab's "cloud" network namespace has none). */
 function comparable(lab: Lab, hops: LabHop[]): string[] {
-  const known = new Set(lab.hosts.filter((h) => h.role !== 'network').map((h) => h.name));
+  // The lab's external machines (services' admin) have no dumps: podpath cannot name them.
+  const known = new Set(lab.hosts.filter((h) => h.role !== 'network' && h.role !== 'external').map((h) => h.name));
   return hops.filter((h) => known.has(h.host) || h.action === 'drop').map((h) => (h.action === 'drop' ? 'drop' : `${h.host} ${h.interface} ${h.action}`));
 }
 
@@ -83,7 +99,6 @@ function ours(path: FlowReport['path']): string[] {
 const NOT_YET: Record<string, string> = {
   'cilium-geneve': 'routed lxc datapath and cilium_host/cilium_net pairs are not modelled; paths stop at the node',
   'mtu-fragments': 'outer IPv4 fragments are not joined to their VXLAN packet; Calico blackhole subnets are not pod subnets',
-  services: 'kube-proxy NAT is not followed: the post-DNAT half is a flow of its own',
   'stale-vtep': 'a stale fdb VTEP is attributed to the node owning the subnet',
 };
 
@@ -98,8 +113,8 @@ for (const scenario of scenarios) {
     for (const f of lab.flows) {
       const got = find(report, f);
       assert.ok(got, `${scenario} ${f.id}: no flow ${f.protocol} ${f.src} > ${f.dst} in ${report.flows.map((x) => `${x.protocol} ${x.src.ip} > ${x.dst.ip}`).join(', ')}`);
-      assert.is(got.kind, kindOf(f.kind), `${scenario} ${f.id}: kind`);
-      const expectVerdict = f.expect === 'lost' ? 'lost' : 'ok';
+      assert.is(got.kind, kindOf(f.kind, f, lab), `${scenario} ${f.id}: kind`);
+      const expectVerdict = f.expect === 'lost' || f.expect === 'rejected' ? f.expect : 'ok';
       assert.is(got.verdict, expectVerdict, `${scenario} ${f.id}: verdict (${got.why})`);
       // The flow's own direction: compare the path, or the return path when podpath chose the other side as initiator.
       const forward = got.src.ip === f.src;
@@ -109,6 +124,18 @@ for (const scenario of scenarios) {
       const seen = got.seenAt.map((s) => relative(join('samples', scenario), s.input)).sort();
       assert.equal(seen, [...f.captures].sort(), `${scenario} ${f.id}: seenAt lists exactly the captures holding it`);
       for (const absent of f.absentFrom ?? []) assert.not.ok(seen.includes(absent), `${scenario} ${f.id}: must not be seen in ${absent}`);
+      if (f.service) {
+        assert.equal(
+          got.service && { namespace: got.service.namespace, name: got.service.name, clusterIP: got.service.clusterIP, port: got.service.port, nodePort: got.service.nodePort },
+          { namespace: f.service.namespace, name: f.service.name, clusterIP: f.service.clusterIP, port: f.service.port, nodePort: f.service.nodePort },
+          `${scenario} ${f.id}: service`,
+        );
+      }
+      if (f.backend) assert.equal(got.backend, f.backend, `${scenario} ${f.id}: backend`);
+      if (f.nat) {
+        const nat = (got.nat ?? []).map((n) => ({ type: n.type, host: n.host, from: n.from, to: n.to }));
+        assert.equal(nat, f.nat, `${scenario} ${f.id}: nat`);
+      }
     }
   });
 }
