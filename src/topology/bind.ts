@@ -20,7 +20,7 @@ export interface CaptureToBind {
 }
 
 /** Names of interfaces podpath knows without dumps, for hosts that have none. */
-const WELL_KNOWN = /^(lo|eth\d+|ens\w+|enp\w+|eno\d+|bond\d+|cni\d+|cbr\d+|docker\d+|flannel(-v6)?\.\d+|vxlan\.calico|cilium_\w+|genev_sys_\d+|tunl\d+|veth\w+|any)$/;
+export const WELL_KNOWN = /^(lo|eth\d+|ens\w+|enp\w+|eno\d+|bond\d+|cni\d+|cbr\d+|docker\d+|flannel(-v6)?\.\d+|vxlan\.calico|cilium_\w+|genev_sys_\d+|tunl\d+|veth\w+|any)$/;
 
 function isWordChar(c: string | undefined): boolean {
   return c !== undefined && /[A-Za-z0-9_]/.test(c);
