@@ -6,8 +6,8 @@
  */
 import type { CaptureFacts } from './facts.js';
 import type { CaptureBinding, Host, Topology } from './model.js';
-import { ownersOf, subnetContains } from './lookup.js';
-import { podSubnetOf } from './overlay.js';
+import { isLoopbackAddress, lookupRoute, ownersOf, subnetContains } from './lookup.js';
+import { isTunnel, podSubnetOf } from './overlay.js';
 
 export interface CaptureToBind {
   input: string;
@@ -165,6 +165,31 @@ function fromContent(
         return { host: n.name, interface: ps.bridge, note: `ARP and ${ps.subnet} pod traffic: the pod bridge ${ps.bridge}` };
       }
     }
+  }
+  if (!host || facts.tunnels.length > 0) return undefined;
+  // Plain packets to or from the host's own address: the interface holding it.
+  const own = new Map<string, string>();
+  for (const i of host.interfaces) {
+    if (i.kind === 'loopback' || i.kind === 'bridge' || isTunnel(i)) continue;
+    for (const a of i.addresses) if (!isLoopbackAddress(a.address) && facts.addresses.includes(a.address)) own.set(i.name, a.address);
+  }
+  if (own.size === 1) {
+    const [[name, address]] = [...own];
+    return { interface: name, note: `plain packets to and from ${address}, the address of ${host.name} ${name}` };
+  }
+  // No ARP, pod addresses routed over a tunnel device: the tunnel device (flannel.1 holds inner packets).
+  if (!facts.arp) {
+    const devs = new Set<string>();
+    let shown = '';
+    for (const a of facts.addresses) {
+      const r = lookupRoute(host, a);
+      const dev = r?.interface ? host.interfaces.find((i) => i.name === r.interface) : undefined;
+      if (dev && isTunnel(dev)) {
+        devs.add(dev.name);
+        shown ||= `${a} is routed ${r!.destination} dev ${dev.name}`;
+      }
+    }
+    if (devs.size === 1) return { interface: [...devs][0], note: `no ARP, no outer headers, and ${shown}: the tunnel device` };
   }
   return undefined;
 }
