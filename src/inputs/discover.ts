@@ -355,7 +355,7 @@ async function flatIncident(abs: string, files: Entry[], raws: Raw[]): Promise<b
     if (h) prompted.add(h);
   }
   const named = new Set([...groups.keys(), ...prompted]);
-  if (named.size < 2 || groups.size === 0) return false;
+  if (named.size < 2) return false;
   for (const [prefix, members] of groups) {
     const hn = members.find((m) => HOSTNAME_FILE.test(prefixes.get(m.name)!.rest));
     const fromFile = hn ? await readHostnameFile(hn.abs) : undefined;
