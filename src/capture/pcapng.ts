@@ -33,6 +33,16 @@ import {
   topUp,
 } from './frame.js';
 
+/**
+ * An if_name that names no interface: what editcap/Wireshark write when converting a pcap file
+ * ("Unknown/not available in original file format(libpcap)"), or an empty or "unknown" name.
+ */
+export function realInterfaceName(name: string): string | undefined {
+  const t = name.trim();
+  if (t === '' || /^unknown$/i.test(t) || /not available in original file format/i.test(t)) return undefined;
+  return t;
+}
+
 export const PCAPNG_SHB = 0x0a0d0d0a;
 const BOM = 0x1a2b3c4d;
 
@@ -481,7 +491,7 @@ export class PcapngParser {
         break;
       }
       const v = o + 4;
-      if (code === 2) name = buf.toString('utf8', v, v + olen).replace(/\0+$/, '');
+      if (code === 2) name = realInterfaceName(buf.toString('utf8', v, v + olen).replace(/\0+$/, ''));
       else if (code === 3) description = buf.toString('utf8', v, v + olen).replace(/\0+$/, '');
       else if (code === 9 && olen >= 1) tsresol = buf[v];
       else if (code === 14 && olen >= 8) {

@@ -3,8 +3,9 @@ import type { Command } from './command.js';
 import { analyzeCommand, explainCommand } from './analyze.js';
 import { collectCommand } from './collect.js';
 import { dumpsCommand } from './dumps.js';
+import { inputsCommand } from './inputs.js';
 import { packets } from './packets.js';
 import { reportCommand } from './report.js';
 import { topologyCommand } from './topology.js';
 
-export const commands: Command[] = [analyzeCommand, explainCommand, reportCommand, packets, dumpsCommand, collectCommand, topologyCommand];
+export const commands: Command[] = [analyzeCommand, explainCommand, reportCommand, packets, dumpsCommand, inputsCommand, collectCommand, topologyCommand];

@@ -69,9 +69,11 @@ export async function loadTopology(
       if (scan) {
         const r = await scanCapture(abs, { input: f.path, host: f.host });
         for (const p of r.problems) problems.push(`${f.path}: ${p.severity === 'warning' ? 'warning: ' : ''}${p.message}`);
+        if (f.nameRest) r.facts.fileName = f.nameRest;
         captures.push(r.facts);
       } else {
         const facts = newCaptureFacts(f.path, f.host);
+        if (f.nameRest) facts.fileName = f.nameRest;
         facts.ifNames = await pcapngInterfaceNamesOf(abs);
         captures.push(facts);
       }

@@ -156,21 +156,91 @@ function parseDumpUnsafe(input: string, text: string | Buffer | Uint8Array): Dum
       sections.push(s);
       continue;
     }
-    const section: DumpSection = { input, command: chosen.parser.info.command, line: firstLine, records: [], problems: [] };
-    if (part.commandLine !== undefined) section.commandLine = part.commandLine;
-    if (hints.length && !hints.includes(section.command) && part.commandLine === undefined && chosen.score >= 0.5) {
-      section.problems.push({
-        line: contentLine,
-        message: `the name suggests ${COMMAND_NAMES[hints[0]]} output but the content is ${COMMAND_NAMES[section.command]} output; parsed as ${section.command}`,
-      });
+    // Without a prompt, one text may hold several commands' outputs one after the other.
+    const pieces = part.commandLine === undefined ? splitByContent(body, firstLine, chosen.parser, hints) : [{ parser: chosen.parser, lines: body, firstLine }];
+    for (const [k, piece] of pieces.entries()) {
+      const section: DumpSection = { input, command: piece.parser.info.command, line: piece.firstLine, records: [], problems: [] };
+      if (part.commandLine !== undefined) section.commandLine = part.commandLine;
+      if (k === 0 && pieces.length === 1 && hints.length && !hints.includes(section.command) && part.commandLine === undefined && chosen.score >= 0.5) {
+        section.problems.push({
+          line: contentLine,
+          message: `the name suggests ${COMMAND_NAMES[hints[0]]} output but the content is ${COMMAND_NAMES[section.command]} output; parsed as ${section.command}`,
+        });
+      }
+      const r = runParser(piece.parser, piece.lines, piece.firstLine);
+      section.records = r.records;
+      section.problems.push(...r.problems);
+      if (piece.unsplit) section.problems.push(piece.unsplit);
+      sections.push(section);
     }
-    const r = runParser(chosen.parser, body, firstLine);
-    section.records = r.records;
-    section.problems.push(...r.problems);
-    sections.push(section);
   }
   if (sections.length === 0) return [unknownSection(input, 1, 'no command output found')];
   return sections;
+}
+
+/** At most this many outputs are told apart in one prompt-less text. */
+const MAX_PIECES = 64;
+
+interface Piece {
+  parser: DumpParser;
+  lines: string[];
+  firstLine: number;
+  /** Said when lines the parser could not read were not another command's output either. */
+  unsplit?: DumpProblem;
+}
+
+/**
+ * Prompt-less text read by content: where the chosen parser stops understanding the text (its
+ * first problem line) and the rest, from there, is clearly another command's output (another
+ * parser recognises it, with confidence), the text is cut there; the rest is read the same way.
+ * When lines go unread and nothing else recognises them, the piece says it could not be split.
+ */
+function splitByContent(body: string[], firstLine: number, first: DumpParser, hints: DumpCommand[]): Piece[] {
+  const out: Piece[] = [];
+  let parser = first;
+  let start = 0;
+  while (out.length < MAX_PIECES) {
+    const lines = body.slice(start);
+    const r = runParser(parser, lines, firstLine + start);
+    let cut = -1;
+    let next: DumpParser | undefined;
+    const tried = new Set<number>();
+    for (const p of r.problems) {
+      const at = p.line - firstLine;
+      if (at <= start || at >= body.length || tried.has(at)) continue;
+      tried.add(at);
+      if (tried.size > 8) break;
+      // what starts here: judged on its first lines (the rest may hold more outputs still)
+      const other = choose(body.slice(at, at + 8), hints);
+      if (!other || other.parser.info.command === parser.info.command || other.score < 0.5) continue;
+      // the part before the cut must still read as what it was taken for
+      const before = choose(body.slice(start, at), [parser.info.command], parser.info.command);
+      if (!before) continue;
+      cut = at;
+      next = other.parser;
+      break;
+    }
+    if (cut < 0 || !next) {
+      const piece: Piece = { parser, lines, firstLine: firstLine + start };
+      const lines0 = new Set(r.problems.map((p) => p.line));
+      const unread = lines0.size;
+      // a block of three or more unread lines in a row: another output, unrecognised, not one odd line
+      const inRow = [...lines0].some((l) => lines0.has(l + 1) && lines0.has(l + 2));
+      if (unread >= 3 && inRow) {
+        piece.unsplit = {
+          line: Math.min(...lines0),
+          message: `${unread} lines here are not ${COMMAND_NAMES[parser.info.command]} output and no other parser recognises them: if several commands' outputs follow each other, put a prompt line ($ command) before each`,
+        };
+      }
+      out.push(piece);
+      return out;
+    }
+    out.push({ parser, lines: body.slice(start, cut), firstLine: firstLine + start });
+    start = cut;
+    parser = next;
+  }
+  out.push({ parser, lines: body.slice(start), firstLine: firstLine + start });
+  return out;
 }
 
 /** What an input holds, for input discovery: the first recognized command and how sure that is. */

@@ -37,6 +37,19 @@ const STRONG = [
 ];
 const WEAK = /^[$#]\s?(.*)$/;
 
+/** Prompts that name their host: `[root@host ~]#`, `root@node1:~#`, `node01:~ #`. */
+const HOST_PROMPTS = [/^\[[^\]\s@]+@([\w.-]+)[\s\]]/, /^[\w.-]+@([\w.-]+)(?::[^\s#$%]*)?\s?[#$%]/, /^([\w.-]+):[~/][^\s#$]*\s?[#$]\s/];
+
+/** The host a prompt line names (`root@node1:~# ip a` -> node1), undefined for other lines. */
+export function promptHost(line: string): string | undefined {
+  const t = line.replace(/^\s+/, '').replace(/^\([\w.-]+\)\s+/, '');
+  for (const re of HOST_PROMPTS) {
+    const m = re.exec(t);
+    if (m && /^[A-Za-z0-9][A-Za-z0-9._-]*$/.test(m[1]) && m[1] !== 'localhost') return m[1];
+  }
+  return undefined;
+}
+
 function programOf(cmd: string): string {
   const w = words(cmd)[0] ?? '';
   return w.replace(/^.*\//, '');

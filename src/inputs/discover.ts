@@ -9,11 +9,12 @@
  * directory or an incident root. Bad entries become problems, never exceptions; the result is
  * sorted by path.
  */
-import { lstat, open, readdir, realpath, stat } from 'node:fs/promises';
+import { lstat, readdir, realpath, stat } from 'node:fs/promises';
 import { basename, dirname, isAbsolute, join, relative, resolve, sep } from 'node:path';
 import { globby, isDynamicPattern } from 'globby';
 import { sniffInputDetails } from '../capture/open.js';
 import { COLLECT_LOG_NAME } from './collect-log.js';
+import { hostPrefixes, promptHostOf, readHostnameFile } from './host-names.js';
 
 export interface InputFile {
   /** As the user would name it: relative to cwd when under it, else absolute. */
@@ -22,10 +23,21 @@ export interface InputFile {
   /** Compressed with gzip (dumps too: read them through gunzip). */
   gzip?: boolean;
   host?: string;
-  hostFrom: 'folder' | 'hostname-dump' | 'option' | 'root';
+  /**
+   * Why this host: `option` (--host), `folder` (the host folder's name), `hostname-dump` (a
+   * hostname file beside it), `file-prefix` (`node1-eth0.pcap`), `prompt` (`root@node1:~#` in a
+   * pasted session), `root` (no host: applies to all).
+   */
+  hostFrom: HostFrom;
+  /** The reason in words, when the kind alone does not say it ("file-name prefix node2; node2_hostname says ip-10-32-7-224"). */
+  hostNote?: string;
+  /** The file name without its host prefix ("eth0.pcap" for "node1-eth0.pcap"), when one was taken off. */
+  nameRest?: string;
   /** An empty file the collector kept: the command ran and printed nothing (a valid empty dump). */
   empty?: boolean;
 }
+
+export type HostFrom = 'folder' | 'hostname-dump' | 'option' | 'root' | 'file-prefix' | 'prompt';
 
 export interface InputProblem {
   path: string;
@@ -39,7 +51,7 @@ export interface DiscoverOptions {
 }
 
 /** Files that describe an incident rather than dump a host. */
-const SKIP_FILE = /^(lab\.json|readme(\..*)?|.*\.md|\..*|podpath-manifest\.txt)$/i;
+const SKIP_FILE = /^(lab\.json|variant\.json|readme(\..*)?|.*\.md|\..*|podpath-manifest\.txt)$/i;
 /** Folders that hold no host's data. */
 const SKIP_DIR = /^(\..*|node_modules)$/;
 const HOSTNAME_FILE = /^(hostname|hostname\.txt|etc-hostname)$/i;
@@ -49,6 +61,8 @@ interface Raw {
   abs: string;
   host?: string;
   hostFrom: InputFile['hostFrom'];
+  hostNote?: string;
+  nameRest?: string;
   /** Named directly (a file argument or a glob match), not found in a folder. */
   direct?: boolean;
 }
@@ -115,9 +129,9 @@ export async function discoverIncident(
         const rootReal = await realpath(abs).catch(() => abs);
         for (const d of subdirs) await hostFolder(d.abs, d.name, raws, problem, rootReal);
         if (files.filter((f) => !SKIP_FILE.test(f.name)).length === 0 && subdirs.length === 0) problem(abs, 'empty folder');
-      } else {
+      } else if (!(await flatIncident(abs, files, raws))) {
         await hostFolder(abs, basename(abs), raws, problem);
-      }
+      } else incidentRoots.add(abs);
     } else if (st.isFile()) {
       // A file named on purpose is read even if its name says README; a glob skips those.
       if (globbed.has(abs) && SKIP_FILE.test(basename(abs))) continue;
@@ -127,16 +141,44 @@ export async function discoverIncident(
     }
   }
 
+  const flats = new Map<string, Map<string, Raw> | undefined>();
+  const flatOf = async (dir: string): Promise<Map<string, Raw> | undefined> => {
+    if (!flats.has(dir)) {
+      const entries = await listDir(dir, () => undefined);
+      const found: Raw[] = [];
+      const isFlat = entries !== undefined && (await flatIncident(dir, entries.filter((e) => !e.dir), found));
+      flats.set(dir, isFlat ? new Map(found.map((x) => [x.abs, x])) : undefined);
+    }
+    return flats.get(dir);
+  };
+
   // Single files and globbed files: a hostname file beside them, else the parent folder, names
   // the host, unless that folder is the cwd or an incident root.
   for (const r of raws) {
     if (!r.direct) continue;
     const parent = dirname(r.abs);
-    if (incidentRoots.has(parent) || parent === cwd || (await hasSubfolders(parent))) continue;
+    if (incidentRoots.has(parent) || parent === cwd || (await hasSubfolders(parent))) {
+      // A loose file at an incident root or in the cwd: its name may start with its host.
+      const pre = hostPrefixes([basename(r.abs)]).get(basename(r.abs));
+      if (pre && !incidentRoots.has(parent)) {
+        r.host = pre.prefix;
+        r.hostFrom = 'file-prefix';
+        r.hostNote = `file-name prefix ${pre.prefix}`;
+        r.nameRest = pre.rest;
+      }
+      continue;
+    }
+    const flat = await flatOf(parent);
+    if (flat) {
+      const x = flat.get(r.abs);
+      if (x) Object.assign(r, { host: x.host, hostFrom: x.hostFrom, hostNote: x.hostNote, nameRest: x.nameRest });
+      continue;
+    }
     const fromFile = await hostnameIn(parent);
     if (fromFile) {
       r.host = fromFile;
       r.hostFrom = 'hostname-dump';
+      r.hostNote = `the hostname file in ${show(parent)} says ${fromFile}`;
     } else {
       r.host = basename(parent);
       r.hostFrom = 'folder';
@@ -149,6 +191,7 @@ export async function discoverIncident(
       if (r.abs === o.abs || r.abs.startsWith(o.abs.endsWith(sep) ? o.abs : o.abs + sep)) {
         r.host = o.name;
         r.hostFrom = 'option';
+        r.hostNote = `--host ${o.name}=${show(o.abs)}`;
       }
     }
   }
@@ -164,6 +207,8 @@ export async function discoverIncident(
     const d = await sniffInputDetails(r.abs);
     const f: InputFile = { path: show(r.abs), kind: 'unknown', hostFrom: r.hostFrom };
     if (r.host !== undefined) f.host = r.host;
+    if (r.hostNote !== undefined) f.hostNote = r.hostNote;
+    if (r.nameRest !== undefined) f.nameRest = r.nameRest;
     switch (d.kind) {
       case 'pcap':
       case 'pcapng':
@@ -192,6 +237,15 @@ export async function discoverIncident(
       case 'directory':
         continue;
     }
+    if (f.kind === 'dump' && f.hostFrom === 'root' && !f.empty) {
+      // A pasted session whose prompts name one host (`root@node1:~#`) is that host's.
+      const h = await promptHostOf(r.abs, f.gzip === true);
+      if (h) {
+        f.host = h;
+        f.hostFrom = 'prompt';
+        f.hostNote = `prompt ${h} in the session`;
+      }
+    }
     inputs.push(f);
   }
   if (inputs.length === 0 && problems.length === 0) problems.push({ path: paths.join(' ') || '.', message: 'no inputs found' });
@@ -199,7 +253,7 @@ export async function discoverIncident(
 }
 
 function rank(h: InputFile['hostFrom']): number {
-  return { root: 0, folder: 1, 'hostname-dump': 2, option: 3 }[h];
+  return { root: 0, prompt: 1, 'file-prefix': 2, folder: 3, 'hostname-dump': 4, option: 5 }[h];
 }
 
 async function hasSubfolders(dir: string): Promise<boolean> {
@@ -276,26 +330,48 @@ async function hostnameIn(dir: string): Promise<string | undefined> {
   }
   const f = names.sort().find((n) => HOSTNAME_FILE.test(n));
   if (!f) return undefined;
-  let text = '';
-  try {
-    const fh = await open(join(dir, f), 'r');
-    try {
-      const buf = Buffer.alloc(512);
-      const { bytesRead } = await fh.read(buf, 0, 512, 0);
-      text = buf.subarray(0, bytesRead).toString('utf8');
-    } finally {
-      await fh.close();
-    }
-  } catch {
-    return undefined;
+  return readHostnameFile(join(dir, f));
+}
+
+/**
+ * A folder without sub-folders and without its own hostname file whose files name two or more
+ * hosts by file-name prefix (`node1-eth0.pcap`, `ip-10-32-7-224_cni0.pcap`) or by session prompt:
+ * an incident sent flat. Each prefixed file goes to its host (named by that host's own hostname
+ * file when there is one: `node2_hostname`); the rest apply to all (prompts may still name theirs).
+ * Returns false (nothing added) when the folder is a plain host folder.
+ */
+async function flatIncident(abs: string, files: Entry[], raws: Raw[]): Promise<boolean> {
+  const kept = files.filter((f) => !SKIP_FILE.test(f.name));
+  if (kept.some((f) => HOSTNAME_FILE.test(f.name))) return false;
+  const prefixes = hostPrefixes(kept.map((f) => f.name));
+  const groups = new Map<string, Entry[]>();
+  for (const f of kept) {
+    const p = prefixes.get(f.name);
+    if (p) groups.set(p.prefix, [...(groups.get(p.prefix) ?? []), f]);
   }
-  const lines = text
-    .split(/\r?\n/)
-    .map((l) => l.trim())
-    .filter((l) => l && !/^\$\s*hostname/.test(l) && !l.startsWith('#'));
-  if (lines.length !== 1) return undefined;
-  const name = lines[0];
-  return /^[A-Za-z0-9][A-Za-z0-9._-]{0,252}$/.test(name) ? name : undefined;
+  const prompted = new Set<string>();
+  for (const f of kept) if (!prefixes.has(f.name)) {
+    const h = await promptHostOf(f.abs, /\.gz$/i.test(f.name));
+    if (h) prompted.add(h);
+  }
+  const named = new Set([...groups.keys(), ...prompted]);
+  if (named.size < 2) return false;
+  for (const [prefix, members] of groups) {
+    const hn = members.find((m) => HOSTNAME_FILE.test(prefixes.get(m.name)!.rest));
+    const fromFile = hn ? await readHostnameFile(hn.abs) : undefined;
+    for (const m of members) {
+      const rest = prefixes.get(m.name)!.rest;
+      raws.push({
+        abs: m.abs,
+        host: fromFile ?? prefix,
+        hostFrom: fromFile ? 'hostname-dump' : 'file-prefix',
+        hostNote: fromFile ? `file-name prefix ${prefix}; ${hn!.name} says ${fromFile}` : `file-name prefix ${prefix}`,
+        nameRest: rest,
+      });
+    }
+  }
+  for (const f of kept) if (!prefixes.has(f.name)) raws.push({ abs: f.abs, hostFrom: 'root' });
+  return true;
 }
 
 /** Every file under a host folder (any depth), for host `name`; a hostname file overrides it. */
@@ -309,6 +385,7 @@ async function hostFolder(
   const fromFile = await hostnameIn(abs);
   const host = fromFile ?? name;
   const hostFrom: Raw['hostFrom'] = fromFile ? 'hostname-dump' : 'folder';
+  const hostNote = fromFile ? `the hostname file in folder ${name} says ${fromFile}` : undefined;
   const visited = new Set<string>();
   let count = 0;
   let looped = false;
@@ -338,7 +415,7 @@ async function hostFolder(
       if (e.dir) {
         if (!SKIP_DIR.test(e.name)) await walk(e.abs, depth + 1, real);
       } else if (!SKIP_FILE.test(e.name)) {
-        raws.push({ abs: e.abs, host, hostFrom });
+        raws.push(hostNote ? { abs: e.abs, host, hostFrom, hostNote } : { abs: e.abs, host, hostFrom });
         count++;
       }
     }

@@ -1,13 +1,14 @@
 /**
  * Interface names of a pcapng file from its first bytes, without reading the packets: the Section
  * Header Block sets the byte order, each Interface Description Block (type 1) may carry `if_name`
- * (option 2). Blocks cut by the end of `head` end the scan. Never throws.
+ * (option 2; a conversion's placeholder name counts as none). Blocks cut by the end of `head` end the scan. Never throws.
  *
  *   block: type u32 | total length u32 | body ... | total length u32
  *   IDB body: linktype u16 | reserved u16 | snaplen u32 | options (code u16, length u16, value, pad to 4)
  */
 import { open } from 'node:fs/promises';
 import { gunzipSync, constants as zc } from 'node:zlib';
+import { realInterfaceName } from '../capture/pcapng.js';
 
 const SHB = 0x0a0d0d0a;
 const IDB = 1;
@@ -40,7 +41,8 @@ export function pcapngInterfaceNames(head: Uint8Array): string[] {
         const code = u16(o);
         const olen = u16(o + 2);
         if (code === 0 || o + 4 + olen > end) break;
-        if (code === 2) name = b.toString('utf8', o + 4, o + 4 + olen).replace(/\0+$/, '');
+        // a converted pcap's placeholder ("Unknown/not available in original file format(libpcap)") is no name
+        if (code === 2) name = realInterfaceName(b.toString('utf8', o + 4, o + 4 + olen).replace(/\0+$/, '')) ?? '';
         o += 4 + olen + ((4 - (olen % 4)) % 4);
       }
       names.push(name);

@@ -68,7 +68,7 @@ export async function observeCaptures(incident: Incident, opts: ObserveOptions, 
   for (let ci = 0; ci < captures.length; ci++) {
     const f = captures[ci];
     const cf = newCaptureFacts(f.path, f.host);
-    cf.fileName = basename(f.path);
+    cf.fileName = f.nameRest ?? basename(f.path);
     cf.ifNames = await pcapngInterfaceNamesOf(incident.abs(f));
     facts.push(cf);
     const point: CapturePointInfo = { input: f.path, host: f.host, packets: 0 };

@@ -195,7 +195,14 @@ export interface InputReport {
   path: string;
   kind: 'capture' | 'dump' | 'unknown';
   host?: string;
+  /** Why that host (or none): option | folder | hostname-dump | file-prefix | prompt | content | root. */
+  hostFrom?: string;
+  /** The reason in words ("file-name prefix node2; node2_hostname says ip-10-32-7-224"). */
+  hostNote?: string;
   interface?: string;
+  /** For captures, how the interface was found: pcapng | sll2-ifindex | file-name | content | unknown. */
+  interfaceFrom?: string;
+  interfaceNote?: string;
   /** For captures: packets read. */
   packets?: number;
   format?: string;

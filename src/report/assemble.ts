@@ -11,6 +11,7 @@ import { pointId, stepIndexOf, type Clocks } from '../path/correlate.js';
 import type { DiagnosedFlow } from '../path/diagnose.js';
 import type { FlowReport, InputReport, Report, Step } from '../path/types.js';
 import type { Finding, Topology } from '../topology/model.js';
+import { inputReasons } from '../inputs/reasons.js';
 
 export interface PacketPlace {
   flow: string;
@@ -72,11 +73,13 @@ async function inventory(a: Assembly): Promise<InputReport[]> {
       const read = observed.reads[i];
       if (point?.interface) r.interface = point.interface;
       if (point?.host) r.host = point.host;
+      Object.assign(r, inputReasons(f, a.topology.captures.find((c) => c.input === f.path)));
       r.packets = read?.packets ?? 0;
       if (read?.format) r.format = read.format;
       r.problems = read?.problems ?? [];
       sha = read?.sha256;
     } else if (f.kind === 'dump') {
+      Object.assign(r, inputReasons(f));
       r.commands = incident.dumps.commands.get(f.path) ?? [];
       r.problems = incident.dumps.problems.get(f.path) ?? [];
     }

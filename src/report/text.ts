@@ -214,20 +214,37 @@ export function keyInterfaces(h: Host): { key: TopoInterface[]; veths: TopoInter
   return { key, veths: h.role === 'node' ? h.interfaces.filter((i) => i.kind === 'veth') : [] };
 }
 
+/** Short words for the inventory's "from" column (host reason / interface reason); the JSON has the full notes. */
+const SHORT_FROM: Record<string, string> = {
+  option: '--host',
+  folder: 'folder',
+  'hostname-dump': 'hostname',
+  'file-prefix': 'prefix',
+  prompt: 'prompt',
+  content: 'packets',
+  root: '-',
+  pcapng: 'pcapng',
+  'sll2-ifindex': 'ifindex',
+  'file-name': 'name',
+  unknown: '?',
+};
+
 function inputsTable(report: Report, columns: number): string {
   if (report.inputs.length === 0) return 'No inputs.';
   const rows = report.inputs.map((i) => [
     i.path,
     i.kind,
     i.host ?? '',
+    [SHORT_FROM[i.hostFrom ?? ''] ?? i.hostFrom ?? '', i.interfaceFrom ? (SHORT_FROM[i.interfaceFrom] ?? i.interfaceFrom) : ''].filter(Boolean).join('/'),
     i.interface ?? '',
     i.packets !== undefined ? String(i.packets) : i.commands?.length ? `${i.commands.length} cmds` : '',
     i.problems.join('\n'),
   ]);
-  return fitTable(['path', 'kind', 'host', 'interface', 'packets', 'problems'], rows, columns, [
+  return fitTable(['path', 'kind', 'host', 'from', 'interface', 'packets', 'problems'], rows, columns, [
     { min: 24 },
     {},
     { min: 8 },
+    { min: 4 },
     { min: 5 },
     { align: 'right' },
     { min: 8 },

@@ -6,8 +6,8 @@
  */
 import type { CaptureFacts } from './facts.js';
 import type { CaptureBinding, Host, Topology } from './model.js';
-import { ownersOf, subnetContains } from './lookup.js';
-import { podSubnetOf } from './overlay.js';
+import { isLoopbackAddress, lookupRoute, ownersOf, subnetContains } from './lookup.js';
+import { isTunnel, podSubnetOf } from './overlay.js';
 
 export interface CaptureToBind {
   input: string;
@@ -20,7 +20,7 @@ export interface CaptureToBind {
 }
 
 /** Names of interfaces podpath knows without dumps, for hosts that have none. */
-const WELL_KNOWN = /^(lo|eth\d+|ens\w+|enp\w+|eno\d+|bond\d+|cni\d+|cbr\d+|docker\d+|flannel(-v6)?\.\d+|vxlan\.calico|cilium_\w+|genev_sys_\d+|tunl\d+|veth\w+|any)$/;
+export const WELL_KNOWN = /^(lo|eth\d+|ens\w+|enp\w+|eno\d+|bond\d+|cni\d+|cbr\d+|docker\d+|flannel(-v6)?\.\d+|vxlan\.calico|cilium_\w+|genev_sys_\d+|tunl\d+|veth\w+|any)$/;
 
 function isWordChar(c: string | undefined): boolean {
   return c !== undefined && /[A-Za-z0-9_]/.test(c);
@@ -165,6 +165,31 @@ function fromContent(
         return { host: n.name, interface: ps.bridge, note: `ARP and ${ps.subnet} pod traffic: the pod bridge ${ps.bridge}` };
       }
     }
+  }
+  if (!host || facts.tunnels.length > 0) return undefined;
+  // Plain packets to or from the host's own address: the interface holding it.
+  const own = new Map<string, string>();
+  for (const i of host.interfaces) {
+    if (i.kind === 'loopback' || i.kind === 'bridge' || isTunnel(i)) continue;
+    for (const a of i.addresses) if (!isLoopbackAddress(a.address) && facts.addresses.includes(a.address)) own.set(i.name, a.address);
+  }
+  if (own.size === 1) {
+    const [[name, address]] = [...own];
+    return { interface: name, note: `plain packets to and from ${address}, the address of ${host.name} ${name}` };
+  }
+  // No ARP, pod addresses routed over a tunnel device: the tunnel device (flannel.1 holds inner packets).
+  if (!facts.arp) {
+    const devs = new Set<string>();
+    let shown = '';
+    for (const a of facts.addresses) {
+      const r = lookupRoute(host, a);
+      const dev = r?.interface ? host.interfaces.find((i) => i.name === r.interface) : undefined;
+      if (dev && isTunnel(dev)) {
+        devs.add(dev.name);
+        shown ||= `${a} is routed ${r!.destination} dev ${dev.name}`;
+      }
+    }
+    if (devs.size === 1) return { interface: [...devs][0], note: `no ARP, no outer headers, and ${shown}: the tunnel device` };
   }
   return undefined;
 }
