@@ -36,6 +36,8 @@ export interface DiscoverOptions {
   /** `--host NAME=PATH`: every input at or under PATH belongs to host NAME. */
   hosts?: Record<string, string>;
   cwd: string;
+  /** Files whose folder names no host (standard input spooled to a temp file). */
+  anonymous?: ReadonlySet<string>;
 }
 
 /** Files that describe an incident rather than dump a host. */
@@ -87,7 +89,7 @@ export async function discoverIncident(
         globbed.add(f);
       }
     } else if (p === '-') {
-      problems.push({ path: '-', message: 'standard input is not an incident: name files or folders' });
+      problems.push({ path: '-', message: 'standard input is not available here (it was read already, or this run has none)' });
     } else {
       targets.push(resolve(cwd, p));
     }
@@ -132,7 +134,7 @@ export async function discoverIncident(
   for (const r of raws) {
     if (!r.direct) continue;
     const parent = dirname(r.abs);
-    if (incidentRoots.has(parent) || parent === cwd || (await hasSubfolders(parent))) continue;
+    if (incidentRoots.has(parent) || parent === cwd || opts.anonymous?.has(r.abs) || (await hasSubfolders(parent))) continue;
     const fromFile = await hostnameIn(parent);
     if (fromFile) {
       r.host = fromFile;

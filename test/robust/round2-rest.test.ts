@@ -4,9 +4,13 @@
  */
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
-import { mkdtempSync, rmSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { spawn, spawnSync } from 'node:child_process';
+import { gzipSync } from 'node:zlib';
+import { tgz } from '../collect/tar-writer.js';
+import { icmpFrame, pcap } from './writers.js';
 import { buildTopology, type HostSection } from '../../src/topology/build.js';
 import { lookupRoute, parseCidr, parseIp } from '../../src/topology/lookup.js';
 import type { TopoRoute } from '../../src/topology/model.js';
@@ -114,6 +118,89 @@ test('1. 200,000 routes (one in four duplicated, as a second dump would) merge o
     assert.is(got?.destination, `${v4((0x01000000 + i * 256) >>> 0)}/24`);
   }
   assert.is(lookupRoute(host, '9.9.9.9'), undefined);
+});
+
+// ------------------------------------------------------------------------- 8. signals
+
+const BIN = join(process.cwd(), 'bin', 'podpath.js');
+
+/** A pcap of n ICMP echo requests from 10.42.0.37 to 10.42.1.39. */
+function icmpPcap(n: number): Buffer {
+  return pcap(Array.from({ length: n }, (_, i) => ({ sec: 1_700_000_000 + i, frac: 0, data: icmpFrame('10.42.0.37', '10.42.1.39', i + 1) })));
+}
+
+/** A collector-like archive: one top folder, a node folder with a capture and 32 MiB of padding. */
+function bigArchive(path: string): void {
+  writeFileSync(
+    path,
+    tgz([
+      { name: 'incident/', type: '5' },
+      { name: 'incident/node-a/', type: '5' },
+      { name: 'incident/node-a/eth0.pcap', data: icmpPcap(50) },
+      { name: 'incident/node-a/padding.bin', data: Buffer.alloc(32 * 1024 * 1024) },
+    ]),
+  );
+}
+
+for (const sig of ['SIGTERM', 'SIGINT'] as const) {
+  test(`8. ${sig} while an extracted archive is live: the process removes its podpath-archive-* (and stdin) temp folders, exit ${sig === 'SIGTERM' ? 143 : 130}`, async () => {
+    const tmp = join(TMP, `signal-${sig}`);
+    mkdirSync(tmp);
+    const archive = join(TMP, `big-${sig}.tar.gz`);
+    bigArchive(archive);
+    // The archive first, then "-" on a pipe left open: the run waits there with the archive
+    // extracted, which makes the moment of the kill certain.
+    const child = spawn(process.execPath, [BIN, 'analyze', archive, '-'], { env: { ...process.env, TMPDIR: tmp }, stdio: ['pipe', 'pipe', 'pipe'] });
+    let stderr = '';
+    child.stderr.on('data', (d: Buffer) => (stderr += d.toString()));
+    const exited = new Promise<number | null>((res) => child.on('exit', (code) => res(code)));
+    const live = () => readdirSync(tmp);
+    while (!(live().some((d) => d.startsWith('podpath-archive-')) && live().some((d) => d.startsWith('podpath-stdin-')))) {
+      await new Promise((r) => setTimeout(r, 20));
+      assert.is(child.exitCode, null, `podpath ended before the kill: ${stderr}`);
+    }
+    const extracted = live().find((d) => d.startsWith('podpath-archive-'))!;
+    assert.ok(existsSync(join(tmp, extracted, 'incident', 'node-a', 'eth0.pcap')), 'the archive was extracted');
+    child.kill(sig);
+    const code = await exited;
+    assert.is(code, sig === 'SIGTERM' ? 143 : 130, stderr);
+    assert.equal(live(), [], 'no temp folder left');
+    assert.match(stderr, new RegExp(`^podpath: stopped by ${sig}$`, 'm'));
+  });
+}
+
+// ------------------------------------------------------------------------- 10. analyze - / explain -
+
+test('10. analyze - and explain - read a capture, a gzip capture, a dump or a collector archive from stdin', () => {
+  const cap = icmpPcap(4);
+  const a = spawnSync(process.execPath, [BIN, 'analyze', '-', '--format', 'json'], { input: cap, encoding: 'utf8' });
+  assert.is(a.status, 0, a.stderr);
+  const report = JSON.parse(a.stdout);
+  assert.is(report.stats.packets, 4);
+  assert.equal(report.inputs.map((i: { path: string }) => i.path), ['-']);
+  assert.not.match(JSON.stringify(report), /podpath-stdin-/, 'the temp file is never shown');
+
+  const e = spawnSync(process.execPath, [BIN, 'explain', '-', '--flow', '10.42.0.37 > 10.42.1.39', '--format', 'json'], { input: gzipSync(cap), encoding: 'utf8' });
+  assert.is(e.status, 0, e.stderr);
+  const flows = JSON.parse(e.stdout);
+  assert.is(flows.length, 1);
+  assert.is(flows[0].src.ip, '10.42.0.37');
+
+  const d = spawnSync(process.execPath, [BIN, 'analyze', '-', '--format', 'json'], { input: '10.42.1.0/24 via 10.42.1.0 dev flannel.1 onlink\n', encoding: 'utf8' });
+  assert.is(d.status, 0, d.stderr);
+  assert.ok(JSON.parse(d.stdout).topology.hosts[0].routes.some((r: { destination: string }) => r.destination === '10.42.1.0/24'));
+
+  const archive = join(TMP, 'stdin.tar.gz');
+  writeFileSync(archive, tgz([{ name: 'incident/', type: '5' }, { name: 'incident/node-a/', type: '5' }, { name: 'incident/node-a/eth0.pcap', data: cap }]));
+  const t = spawnSync(process.execPath, [BIN, 'analyze', '-', '--format', 'json'], { input: readFileSync(archive), encoding: 'utf8' });
+  assert.is(t.status, 0, t.stderr);
+  const tr = JSON.parse(t.stdout);
+  assert.is(tr.stats.packets, 4);
+  assert.match(tr.inputs[0].path, /^-!?\/.*node-a\/eth0\.pcap$/);
+
+  const empty = spawnSync(process.execPath, [BIN, 'analyze', '-'], { input: '', encoding: 'utf8' });
+  assert.is(empty.status, 3);
+  assert.match(empty.stderr, /^podpath: -: empty file$/m);
 });
 
 test.run();
