@@ -203,4 +203,36 @@ test('10. analyze - and explain - read a capture, a gzip capture, a dump or a co
   assert.match(empty.stderr, /^podpath: -: empty file$/m);
 });
 
+// ------------------------------------------------------------------------- 12. one stderr format
+
+test('12. packets, topology and dumps: every problem line starts with "podpath: ", packet and offset included; dumps on a FIFO and /dev/zero', () => {
+  const dir = join(TMP, 'stderr');
+  mkdirSync(dir);
+  const whole = icmpPcap(3);
+  const cut = join(dir, 'cut.pcap');
+  writeFileSync(cut, whole.subarray(0, whole.length - 10));
+  const junk = join(dir, 'junk.txt');
+  writeFileSync(junk, 'hello there\n');
+  const fifo = join(dir, 'fifo');
+  const mk = spawnSync('mkfifo', [fifo]);
+  const run = (...args: string[]) => spawnSync(process.execPath, [BIN, ...args], { encoding: 'utf8', cwd: dir, timeout: 60_000 });
+  const lines = (s: string) => s.split('\n').filter((l) => l !== '');
+  const cutLine = /^podpath: cut\.pcap: packet 3, byte offset \d+: warning: record cut by end of file/m;
+
+  const pk = run('packets', 'cut.pcap', 'junk.txt');
+  assert.match(pk.stderr, cutLine);
+  const tp = run('topology', 'cut.pcap', 'junk.txt', '--scan');
+  assert.match(tp.stderr, cutLine, 'topology keeps the packet number and offset');
+  assert.match(tp.stderr, /^podpath: junk\.txt:1: not recognized/m);
+  const dmArgs = ['dumps', 'junk.txt', '/dev/zero', 'nothing-here.txt'];
+  if (!mk.error && mk.status === 0) dmArgs.push('fifo');
+  else console.log('  SKIP the FIFO case: mkfifo failed');
+  const dm = run(...dmArgs);
+  assert.match(dm.stderr, /^podpath: junk\.txt:1: /m);
+  assert.match(dm.stderr, /^podpath: \/dev\/zero: not a regular file or folder$/m);
+  assert.match(dm.stderr, /^podpath: nothing-here\.txt: no such file or folder$/m);
+  if (dmArgs.includes('fifo')) assert.match(dm.stderr, /^podpath: fifo: not a regular file or folder$/m);
+  for (const r of [pk, tp, dm]) for (const l of lines(r.stderr)) assert.match(l, /^podpath: /, l);
+});
+
 test.run();
