@@ -8,7 +8,7 @@ import type { Argv } from 'yargs';
 import type { Command } from './command.js';
 import { EXIT, UserError, problemLine, type Io } from '../io.js';
 import { analyzeDetailed, type AnalyzeOptions } from '../analyze.js';
-import { FORMATS, render, renderExplain, type Format } from '../report/index.js';
+import { FORMATS, renderExplain, writeReport, type Format } from '../report/index.js';
 import type { Report } from '../path/types.js';
 import type { Severity } from '../topology/model.js';
 import { parseHostOptions } from './topology.js';
@@ -97,7 +97,7 @@ export const analyzeCommand: Command = {
     const { report } = await analyzeDetailed(paths(argv), analyzeOptions(argv, io));
     const code = finish(report, argv, io);
     if (code === EXIT.NO_INPUT) return code;
-    await write(io, render(report, String(argv.format ?? 'text') as Format, { columns: io.columns }));
+    await writeReport(io, report, String(argv.format ?? 'text') as Format, { columns: io.columns });
     return code;
   },
 };

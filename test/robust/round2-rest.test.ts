@@ -15,6 +15,9 @@ import { buildTopology, type HostSection } from '../../src/topology/build.js';
 import { lookupRoute, parseCidr, parseIp } from '../../src/topology/lookup.js';
 import type { TopoRoute } from '../../src/topology/model.js';
 import type { RouteRecord } from '../../src/dumps/types.js';
+import { FORMATS, render, renderChunks, writeReport } from '../../src/report/index.js';
+import { CHUNK_CHARS } from '../../src/report/stream.js';
+import { buildReport } from '../report/fixture.js';
 
 const TMP = mkdtempSync(join(tmpdir(), 'podpath-round2b-'));
 test.after(() => rmSync(TMP, { recursive: true, force: true }));
@@ -233,6 +236,64 @@ test('12. packets, topology and dumps: every problem line starts with "podpath: 
   assert.match(dm.stderr, /^podpath: nothing-here\.txt: no such file or folder$/m);
   if (dmArgs.includes('fifo')) assert.match(dm.stderr, /^podpath: fifo: not a regular file or folder$/m);
   for (const r of [pk, tp, dm]) for (const l of lines(r.stderr)) assert.match(l, /^podpath: /, l);
+});
+
+// ------------------------------------------------------------------------- 4. streamed reports
+
+/** The fixture report with n flows, and a host of m interfaces (the shapes that broke the string limit). */
+function bigReport(n: number, m: number) {
+  const r = buildReport();
+  const base = r.flows[1];
+  const flows: typeof r.flows = [];
+  for (let i = 0; i < n; i++) flows.push({ ...base, id: `f${i}`, path: base.path.slice(0, 2), seenAt: base.seenAt.slice(0, 1) });
+  r.flows = flows;
+  const host = r.topology.hosts[0];
+  const itf = host.interfaces[0];
+  for (let i = 0; i < m; i++) host.interfaces.push({ ...itf, name: `veth${i}`, index: 1000 + i });
+  return r;
+}
+
+test('4. every format is rendered as bounded chunks, written with drain; the JSON chunks are the JSON.stringify text', async () => {
+  const r = bigReport(40_000, 20_000);
+  for (const format of FORMATS) {
+    let chunks = 0;
+    let max = 0;
+    let total = 0;
+    let tail = '';
+    let drains = 0;
+    let outs = 0;
+    // An Io whose output is full after every second write: the writer must wait for drain each time.
+    const io = {
+      out(c: string) {
+        chunks++;
+        max = Math.max(max, c.length);
+        total += c.length;
+        tail = (tail + c).slice(-200);
+        return ++outs % 2 === 1;
+      },
+      drain: () => {
+        drains++;
+        return Promise.resolve();
+      },
+    };
+    await writeReport(io, r, format, { columns: 120 });
+    assert.ok(chunks > 20, `${format}: ${chunks} chunks`);
+    // One piece (a table of at most 2,000 rows, one flow's HTML) may pass the chunk size; nothing near the report's size.
+    assert.ok(max < 16 * CHUNK_CHARS, `${format}: largest chunk ${max} of ${total}`);
+    assert.ok(total > 40 * max, `${format}: ${total} chars in all`);
+    assert.is(drains, Math.floor(chunks / 2), `${format}: drain awaited after every full write`);
+    assert.ok(tail.endsWith('\n'), format);
+  }
+  // Same text as one string and as chunks; JSON byte for byte what JSON.stringify gives for the same content.
+  const small = bigReport(300, 300);
+  for (const format of FORMATS) assert.is([...renderChunks(small, format, { columns: 100 })].join(''), render(small, format, { columns: 100 }));
+  const json = render(small, 'json');
+  assert.is(json, JSON.stringify(JSON.parse(json), null, 2) + '\n', 'JSON.stringify layout');
+  assert.equal(JSON.parse(json), JSON.parse(JSON.stringify(small)), 'the same content');
+  assert.equal(Object.keys(JSON.parse(json)), ['schema', 'inputs', 'topology', 'flows', 'findings', 'clocks', 'stats', 'problems'], 'the contract key order');
+  const nd = render(small, 'ndjson').trimEnd().split('\n').map((l) => JSON.parse(l));
+  assert.is(nd.filter((l) => l.type === 'flow').length, 300);
+  assert.is(nd[nd.length - 1].type, 'stats');
 });
 
 test.run();
