@@ -11,6 +11,7 @@ import { pointId, stepIndexOf, type Clocks } from '../path/correlate.js';
 import type { DiagnosedFlow } from '../path/diagnose.js';
 import type { FlowReport, InputReport, Report, Step } from '../path/types.js';
 import type { Finding, Topology } from '../topology/model.js';
+import { fsPath } from '../inputs/byte-paths.js';
 
 export interface PacketPlace {
   flow: string;
@@ -93,7 +94,7 @@ async function inventory(a: Assembly): Promise<InputReport[]> {
 async function sha256(path: string): Promise<string | undefined> {
   try {
     const h = createHash('sha256');
-    for await (const chunk of createReadStream(path, { highWaterMark: 1 << 20 })) h.update(chunk as Buffer);
+    for await (const chunk of createReadStream(fsPath(path), { highWaterMark: 1 << 20 })) h.update(chunk as Buffer);
     return h.digest('hex');
   } catch {
     return undefined;

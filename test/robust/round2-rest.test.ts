@@ -296,4 +296,38 @@ test('4. every format is rendered as bounded chunks, written with drain; the JSO
   assert.is(nd[nd.length - 1].type, 'stats');
 });
 
+// ------------------------------------------------------------------------- 9. non-UTF-8 names
+
+test('9. Latin-1 file and folder names (a capture, a host folder): found, read by their bytes, shown escaped', () => {
+  const root = join(TMP, 'latin1');
+  mkdirSync(root);
+  const bytes = (...parts: (string | number[])[]) => Buffer.concat(parts.map((p) => (typeof p === 'string' ? Buffer.from(p) : Buffer.from(p))));
+  const rootB = Buffer.from(root);
+  // incident/n\xf6de-a/caf\xe9.pcap and ip-route.txt; incident/node-b/r\xe9seau/eth0.pcap
+  const hostA = bytes(root, '/n', [0xf6], 'de-a');
+  mkdirSync(hostA);
+  writeFileSync(bytes(root, '/n', [0xf6], 'de-a/caf', [0xe9], '.pcap'), icmpPcap(5));
+  writeFileSync(bytes(root, '/n', [0xf6], 'de-a/ip-route.txt'), '10.42.1.0/24 via 10.42.1.0 dev flannel.1 onlink\n');
+  mkdirSync(bytes(root, '/node-b/r', [0xe9], 'seau'), { recursive: true });
+  writeFileSync(bytes(root, '/node-b/r', [0xe9], 'seau/eth0.pcap'), icmpPcap(3));
+  assert.ok(readdirSync(rootB, { encoding: 'buffer' }).some((b) => b.includes(0xf6)), 'the name on disk is not UTF-8');
+  const r = spawnSync(process.execPath, [BIN, 'analyze', root, '--format', 'json'], { encoding: 'utf8' });
+  assert.is(r.status, 0, r.stderr);
+  assert.not.match(r.stderr, /no such file/);
+  const report = JSON.parse(r.stdout);
+  const paths = report.inputs.map((i: { path: string }) => i.path);
+  const cafe = report.inputs.find((i: { path: string }) => i.path.endsWith('caf\\xe9.pcap'));
+  assert.ok(cafe, paths.join(', '));
+  assert.is(cafe.packets, 5);
+  assert.is(cafe.host, 'n\\xf6de-a');
+  assert.match(cafe.sha256, /^[0-9a-f]{64}$/, 'hashed by its bytes');
+  const deep = report.inputs.find((i: { path: string }) => i.path.endsWith('r\\xe9seau/eth0.pcap'));
+  assert.is(deep?.packets, 3, paths.join(', '));
+  assert.is(deep?.host, 'node-b');
+  const route = report.inputs.find((i: { path: string }) => i.path.endsWith('ip-route.txt'));
+  assert.ok(route?.commands?.includes('ip-route'), JSON.stringify(route));
+  assert.is(report.stats.packets, 8);
+  assert.not.match(r.stdout, /\ufffd/, 'nothing decoded lossily');
+});
+
 test.run();
