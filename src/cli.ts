@@ -6,8 +6,29 @@ import type { Readable } from 'node:stream';
 import { EXIT, UserError, type Io } from './io.js';
 import type { Command } from './commands/command.js';
 import { commands } from './commands/index.js';
+import { removeLiveTempDirsSync } from './inputs/archive.js';
+
+/** Exit codes of a run ended by a signal (128 + the signal's number, as shells report it). */
+const SIGNAL_EXIT: Record<'SIGINT' | 'SIGTERM' | 'SIGHUP', number> = { SIGINT: 130, SIGTERM: 143, SIGHUP: 129 };
+
+/**
+ * Ctrl-C, a kill, a Job's timeout: the temp folders this process made (extracted archives,
+ * standard input spooled to a file) are removed before it ends, so none is left behind.
+ */
+function installSignalCleanup(): void {
+  for (const sig of Object.keys(SIGNAL_EXIT) as (keyof typeof SIGNAL_EXIT)[]) {
+    process.on(sig, () => {
+      removeLiveTempDirsSync();
+      process.stderr.write(`podpath: stopped by ${sig}\n`);
+      process.exit(SIGNAL_EXIT[sig]);
+    });
+  }
+  // process.exit() from anywhere (a closed pipe, a fatal error) still removes them.
+  process.on('exit', removeLiveTempDirsSync);
+}
 
 export async function main(args: string[]): Promise<number> {
+  installSignalCleanup();
   const io: Io = {
     out: (text) => process.stdout.write(text),
     err: (text) => {

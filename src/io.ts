@@ -75,3 +75,37 @@ export function stderrLine(s: string): string {
     c === '\n' ? '\\n' : c === '\r' ? '\\r' : c === '\t' ? ' ' : `\\u${c.charCodeAt(0).toString(16).padStart(4, '0')}`,
   );
 }
+
+/** A problem in parts: the input as the user named it, and where in it (dump line, packet, offset). */
+export interface ProblemParts {
+  input: string;
+  message: string;
+  severity?: 'error' | 'warning';
+  /** 1-based line of a dump. */
+  line?: number;
+  /** 1-based packet number of a capture. */
+  packet?: number;
+  /** Byte offset in the file (in the compressed file for gzip problems). */
+  offset?: number;
+}
+
+/**
+ * The one problem format, without the `podpath: ` prefix (the form kept in reports):
+ * `FILE:LINE: MESSAGE` or `FILE: packet N, byte offset B: warning: MESSAGE`, on one line.
+ */
+export function problemText(p: string | ProblemParts): string {
+  if (typeof p === 'string') return stderrLine(p);
+  let where = p.input;
+  if (p.line !== undefined) where += `:${p.line}`;
+  if (p.packet !== undefined) where += `: packet ${p.packet}`;
+  if (p.offset !== undefined) where += `${p.packet !== undefined ? ',' : ':'} byte offset ${p.offset}`;
+  return stderrLine(`${where}: ${p.severity === 'warning' ? 'warning: ' : ''}${p.message}`);
+}
+
+/**
+ * A problem as its stderr line: `podpath: ` then problemText. Every command prints its problem
+ * lines through this (docs/robustness.md "Exit codes" has the contract).
+ */
+export function problemLine(p: string | ProblemParts): string {
+  return `podpath: ${problemText(p)}`;
+}

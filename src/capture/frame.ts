@@ -4,7 +4,7 @@
  * A Frame's `bytes` is a view into the reader's buffer: it is valid only during the callback that
  * receives it. Copy it (`Uint8Array.prototype.slice`) to keep it longer.
  */
-import { stderrLine } from '../io.js';
+import { problemText } from '../io.js';
 
 /** Where a packet was captured. Filled by the reader where the file says so, by topology later. */
 export interface CapturePoint {
@@ -56,10 +56,7 @@ export interface InputProblem {
 }
 
 export function formatProblem(p: InputProblem): string {
-  let where = p.input;
-  if (p.packet !== undefined) where += `: packet ${p.packet}`;
-  if (p.offset !== undefined) where += `${p.packet !== undefined ? ',' : ':'} byte offset ${p.offset}`;
-  return stderrLine(`${where}: ${p.severity === 'warning' ? 'warning: ' : ''}${p.message}`);
+  return problemText(p);
 }
 
 /** Receives the frames and problems of one capture, synchronously, in file order. */

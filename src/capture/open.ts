@@ -19,6 +19,7 @@ import type { CaptureHandler, CaptureSummary, InputProblem } from './frame.js';
 import { gunzipStream } from './gunzip.js';
 import { isPcapMagic, PcapParser } from './pcap.js';
 import { isPcapngMagic, PcapngParser } from './pcapng.js';
+import { fsPath } from '../inputs/byte-paths.js';
 
 export interface ReadCaptureOptions {
   /** The stream read for the input "-" (the CLI passes standard input; without it "-" is a problem). */
@@ -179,13 +180,13 @@ export async function readCapture(
     source = opts.stdin;
   } else {
     try {
-      const st = await stat(path);
+      const st = await stat(fsPath(path));
       if (st.isDirectory()) {
         problem('is a directory, not a capture file');
         return summary;
       }
       // open now so that a permission problem is reported before anything is read
-      const fh = await open(path, 'r');
+      const fh = await open(fsPath(path), 'r');
       // a small file gets a small buffer (10,000 tiny captures need not allocate 10 GB)
       source = fh.createReadStream({ highWaterMark: st.isFile() && st.size > 0 ? Math.min(chunkSize, st.size + 1) : chunkSize });
     } catch (e) {
@@ -363,9 +364,9 @@ export async function sniffInput(path: string): Promise<InputKind> {
 export async function sniffInputDetails(path: string): Promise<InputKindDetails> {
   let fh;
   try {
-    const st = await stat(path);
+    const st = await stat(fsPath(path));
     if (st.isDirectory()) return { kind: 'directory' };
-    fh = await open(path, 'r');
+    fh = await open(fsPath(path), 'r');
     const buf = Buffer.alloc(1024);
     const { bytesRead } = await fh.read(buf, 0, buf.length, 0);
     const head = buf.subarray(0, bytesRead);

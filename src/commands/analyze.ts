@@ -6,9 +6,9 @@
 import { SEVERITIES, atLeast } from '../severity.js';
 import type { Argv } from 'yargs';
 import type { Command } from './command.js';
-import { EXIT, UserError, stderrLine, type Io } from '../io.js';
+import { EXIT, UserError, problemLine, type Io } from '../io.js';
 import { analyzeDetailed, type AnalyzeOptions } from '../analyze.js';
-import { FORMATS, render, renderExplain, type Format } from '../report/index.js';
+import { FORMATS, renderExplain, writeReport, type Format } from '../report/index.js';
 import type { Report } from '../path/types.js';
 import type { Severity } from '../topology/model.js';
 import { parseHostOptions } from './topology.js';
@@ -65,7 +65,7 @@ function paths(argv: Record<string, unknown>): string[] {
 
 /** Problems to stderr (one line each), and the exit code the report calls for. */
 export function finish(report: Report, argv: Record<string, unknown>, io: Io): number {
-  if (!argv.quiet) for (const p of report.problems) io.err(`podpath: ${stderrLine(p)}`);
+  if (!argv.quiet) for (const p of report.problems) io.err(problemLine(p));
   const readSomething = report.inputs.some((i) => (i.packets ?? 0) > 0 || (i.commands ?? []).some((c) => c !== 'unknown'));
   if (!readSomething) {
     io.err('podpath: no input could be read');
@@ -97,7 +97,7 @@ export const analyzeCommand: Command = {
     const { report } = await analyzeDetailed(paths(argv), analyzeOptions(argv, io));
     const code = finish(report, argv, io);
     if (code === EXIT.NO_INPUT) return code;
-    await write(io, render(report, String(argv.format ?? 'text') as Format, { columns: io.columns }));
+    await writeReport(io, report, String(argv.format ?? 'text') as Format, { columns: io.columns });
     return code;
   },
 };

@@ -13,7 +13,8 @@ import type { Argv } from 'yargs';
 import { globby } from 'globby';
 import { getBorderCharacters, table } from 'table';
 import type { Command } from './command.js';
-import { EXIT, UserError, type Io, stderrLine } from '../io.js';
+import { EXIT, UserError, type Io, problemLine } from '../io.js';
+import { maxOf } from '../arrays.js';
 import { parseDump, parserFor } from '../dumps/index.js';
 import { looksBinary } from '../dumps/text.js';
 import type { DumpSection } from '../dumps/types.js';
@@ -152,11 +153,17 @@ export const dumpsCommand: Command = {
         const skipped = { n: 0 };
         await walk(abs, input, found, skipped);
         if (found.length === before)
-          io.err(stderrLine(`${input}: no dump files in this folder${skipped.n ? ` (${skipped.n} capture, archive, script or document files skipped)` : ''}`));
+          io.err(problemLine(`${input}: no dump files in this folder${skipped.n ? ` (${skipped.n} capture, archive, script or document files skipped)` : ''}`));
         continue;
       }
       if (st?.isFile()) {
         found.push({ name: input, path: abs, fromFolder: false });
+        continue;
+      }
+      if (st) {
+        // A FIFO, a socket, a device (/dev/zero): it exists, and is never opened (a FIFO would block).
+        io.err(problemLine(`${input}: not a regular file or folder`));
+        unreadable++;
         continue;
       }
       if (/[*?[\]{}]/.test(input)) {
@@ -164,17 +171,17 @@ export const dumpsCommand: Command = {
         try {
           matches = await globby(input, { cwd: io.cwd, onlyFiles: true, absolute: true, dot: false });
         } catch (e) {
-          io.err(stderrLine(`${input}: bad glob: ${(e as Error).message}`));
+          io.err(problemLine(`${input}: bad glob: ${(e as Error).message}`));
         }
         matches.sort();
         if (matches.length === 0) {
-          io.err(stderrLine(`${input}: no file matches`));
+          io.err(problemLine(`${input}: no file matches`));
           unreadable++;
         }
         for (const m of matches) found.push({ name: isAbsolute(input) ? m : relative(io.cwd, m), path: m, fromFolder: true });
         continue;
       }
-      io.err(stderrLine(`${input}: no such file or folder`));
+      io.err(problemLine(`${input}: no such file or folder`));
       unreadable++;
     }
 
@@ -189,13 +196,13 @@ export const dumpsCommand: Command = {
         } else {
           const st = await stat(f.path);
           if (st.size > MAX_DUMP_BYTES) {
-            io.err(stderrLine(`${f.name}: skipped: ${st.size} bytes is too large for a command dump`));
+            io.err(problemLine(`${f.name}: skipped: ${st.size} bytes is too large for a command dump`));
             continue;
           }
           bytes = await readFile(f.path);
         }
       } catch (e) {
-        io.err(stderrLine(`${f.name}: cannot read: ${(e as NodeJS.ErrnoException).code ?? (e as Error).message}`));
+        io.err(problemLine(`${f.name}: cannot read: ${(e as NodeJS.ErrnoException).code ?? (e as Error).message}`));
         unreadable++;
         continue;
       }
@@ -209,7 +216,7 @@ export const dumpsCommand: Command = {
       sections.push(...parseDump(f.name, bytes));
     }
 
-    for (const s of sections) for (const p of s.problems) io.err(stderrLine(`${s.input}:${p.line}: ${p.message}`));
+    for (const s of sections) for (const p of s.problems) io.err(problemLine({ input: s.input, line: p.line, message: p.message }));
 
     if (format === 'json') {
       io.out(JSON.stringify(sections, null, 2) + '\n');
@@ -218,7 +225,7 @@ export const dumpsCommand: Command = {
       const rows = [['INPUT', 'LINE', 'COMMAND', 'RECORDS', 'PROBLEMS', 'WHAT']];
       for (const s of sections)
         rows.push([s.input, String(s.line), s.command, String(s.records.length), String(s.problems.length), clip(summary(s), 300)]);
-      const inputWidth = Math.min(48, Math.max(5, ...sections.map((s) => s.input.length)));
+      const inputWidth = Math.min(48, maxOf(sections.map((s) => s.input.length), 5));
       const whatWidth = Math.max(20, width - inputWidth - 4 - 13 - 7 - 8 - 6 * 2);
       io.out(
         table(rows, {

@@ -13,8 +13,8 @@ import { Readable } from 'node:stream';
 import type { Argv } from 'yargs';
 import { globby, isDynamicPattern } from 'globby';
 import type { Command } from './command.js';
-import { EXIT, UserError, type Io } from '../io.js';
-import { formatProblem, type Frame, type InputProblem } from '../capture/frame.js';
+import { EXIT, UserError, type Io, problemLine } from '../io.js';
+import type { Frame, InputProblem } from '../capture/frame.js';
 import { readCapture, sniffInputDetails } from '../capture/open.js';
 import { isPcapMagic, PCAP_MAGIC_NS } from '../capture/pcap.js';
 import { Decoder } from '../decode/decoder.js';
@@ -155,7 +155,7 @@ export async function runPackets(argv: Record<string, unknown>, io: Io): Promise
   const opts = packetsOptions(argv);
   const args = ((argv.inputs as unknown[] | undefined) ?? []).map(String);
   if (args.length === 0) throw new UserError('name at least one capture (file, folder, glob or -)');
-  const problem = (p: InputProblem) => io.err(formatProblem(p));
+  const problem = (p: InputProblem) => io.err(problemLine(p));
   const inputs = await expandInputs(args, io.cwd, problem);
   const decoder = new Decoder({ vxlanPorts: opts.vxlanPorts, genevePorts: opts.genevePorts });
   // --paths: the analysis of the whole incident tells each packet's flow and step.
@@ -267,7 +267,7 @@ export async function runPackets(argv: Record<string, unknown>, io: Io): Promise
           if (p.problems.length > 0) {
             if (shownProblems < MAX_PACKET_PROBLEMS) {
               shownProblems++;
-              io.err(formatProblem({ input: input.name, severity: 'warning', message: p.problems.join('; '), packet: f.index, offset: f.offset }));
+              io.err(problemLine({ input: input.name, severity: 'warning', message: p.problems.join('; '), packet: f.index, offset: f.offset }));
             } else hiddenProblems++;
           }
           if (analysis) {
@@ -295,7 +295,7 @@ export async function runPackets(argv: Record<string, unknown>, io: Io): Promise
       await fh?.close().catch(() => undefined);
     }
     if (hiddenProblems > 0) {
-      io.err(formatProblem({ input: input.name, severity: 'warning', message: `${hiddenProblems} more packets with decode problems not shown` }));
+      io.err(problemLine({ input: input.name, severity: 'warning', message: `${hiddenProblems} more packets with decode problems not shown` }));
     }
     if (summary.format !== 'unknown') readCount++;
     all.push(st);

@@ -11,7 +11,7 @@ import { stat } from 'node:fs/promises';
 import { resolve } from 'node:path';
 import type { Argv } from 'yargs';
 import type { Command } from './command.js';
-import { EXIT, UserError, type Io, stderrLine } from '../io.js';
+import { EXIT, UserError, type Io, problemLine, problemText } from '../io.js';
 import { discoverIncident, type InputFile } from '../inputs/discover.js';
 import { pcapngInterfaceNamesOf } from '../inputs/pcapng-names.js';
 import { readDumps } from '../inputs/read-dumps.js';
@@ -68,7 +68,7 @@ export async function loadTopology(
       }
       if (scan) {
         const r = await scanCapture(abs, { input: f.path, host: f.host });
-        for (const p of r.problems) problems.push(`${f.path}: ${p.severity === 'warning' ? 'warning: ' : ''}${p.message}`);
+        for (const p of r.problems) problems.push(problemText({ ...p, input: f.path }));
         if (f.nameRest) r.facts.fileName = f.nameRest;
         captures.push(r.facts);
       } else {
@@ -120,7 +120,7 @@ export const topologyCommand: Command = {
     if (paths.length === 0 && Object.keys(hosts).length === 0) throw new UserError('name an incident folder, host folders or files', EXIT.USAGE);
     const scan = typeof argv.scan === 'boolean' ? argv.scan : undefined;
     const { inputs, topology, problems } = await loadTopology(paths, { hosts, cwd: io.cwd, scan });
-    for (const p of problems) io.err(stderrLine(p));
+    for (const p of problems) io.err(problemLine(p));
     if (inputs.length === 0) {
       io.err('podpath: no input could be read');
       return EXIT.NO_INPUT;

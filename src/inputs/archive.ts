@@ -8,7 +8,7 @@
  * outside that folder. Ceilings on the total bytes and the number of entries stop tar/gzip bombs.
  * Bad input never throws: it ends as `problems`, keeping what was extracted until then.
  */
-import { createReadStream } from 'node:fs';
+import { createReadStream, rmSync } from 'node:fs';
 import { mkdir, mkdtemp, open, rm, stat, utimes, type FileHandle } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join, sep } from 'node:path';
@@ -291,6 +291,37 @@ const SKIPPED_TYPES: Record<string, string> = {
 };
 
 /**
+ * The temp folders this process made and has not removed yet (extracted archives, standard input
+ * spooled to a file). src/cli.ts removes them on SIGINT/SIGTERM: a killed run leaves nothing behind.
+ */
+const liveTempDirs = new Set<string>();
+
+/** Records a temp folder as live; the function returned forgets it (call it once it is removed). */
+export function trackTempDir(dir: string): () => void {
+  liveTempDirs.add(dir);
+  return () => {
+    liveTempDirs.delete(dir);
+  };
+}
+
+/** The live temp folders, oldest first. */
+export function liveTempDirList(): string[] {
+  return [...liveTempDirs];
+}
+
+/** Removes every live temp folder, synchronously (a signal handler cannot wait). */
+export function removeLiveTempDirsSync(): void {
+  for (const dir of liveTempDirs) {
+    try {
+      rmSync(dir, { recursive: true, force: true });
+    } catch {
+      // nothing more can be done on the way out
+    }
+    liveTempDirs.delete(dir);
+  }
+}
+
+/**
  * Extracts a .tar.gz (or a plain .tar) into a fresh temp folder. Never throws for bad input;
  * `problems` tells what was skipped or cut. Call `cleanup()` when done with `dir`.
  */
@@ -298,9 +329,13 @@ export async function extractArchive(path: string, options: ExtractOptions = {})
   const maxBytes = options.maxBytes ?? DEFAULT_MAX_BYTES;
   const maxFiles = options.maxFiles ?? DEFAULT_MAX_FILES;
   const dir = await mkdtemp(join(options.tmpRoot ?? tmpdir(), 'podpath-archive-'));
+  const untrack = trackTempDir(dir);
   const result: ExtractedArchive = {
     dir,
-    cleanup: () => rm(dir, { recursive: true, force: true }).catch(() => undefined),
+    cleanup: () =>
+      rm(dir, { recursive: true, force: true })
+        .then(untrack)
+        .catch(() => undefined),
     problems: [],
     files: 0,
     bytes: 0,

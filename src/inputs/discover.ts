@@ -9,7 +9,8 @@
  * directory or an incident root. Bad entries become problems, never exceptions; the result is
  * sorted by path.
  */
-import { lstat, readdir, realpath, stat } from 'node:fs/promises';
+import { lstat, open, readdir, realpath, stat } from 'node:fs/promises';
+import { childPath, fsPath, nameFromBytes, recordBytePath } from './byte-paths.js';
 import { basename, dirname, isAbsolute, join, relative, resolve, sep } from 'node:path';
 import { globby, isDynamicPattern } from 'globby';
 import { sniffInputDetails } from '../capture/open.js';
@@ -48,6 +49,8 @@ export interface DiscoverOptions {
   /** `--host NAME=PATH`: every input at or under PATH belongs to host NAME. */
   hosts?: Record<string, string>;
   cwd: string;
+  /** Files whose folder names no host (standard input spooled to a temp file). */
+  anonymous?: ReadonlySet<string>;
 }
 
 /** Files that describe an incident rather than dump a host. */
@@ -101,7 +104,7 @@ export async function discoverIncident(
         globbed.add(f);
       }
     } else if (p === '-') {
-      problems.push({ path: '-', message: 'standard input is not an incident: name files or folders' });
+      problems.push({ path: '-', message: 'standard input is not available here (it was read already, or this run has none)' });
     } else {
       targets.push(resolve(cwd, p));
     }
@@ -112,7 +115,7 @@ export async function discoverIncident(
   for (const abs of targets) {
     let st;
     try {
-      st = await stat(abs);
+      st = await stat(fsPath(abs));
     } catch (e) {
       problem(abs, describe(e));
       continue;
@@ -126,7 +129,7 @@ export async function discoverIncident(
         // An incident: sub-folders are hosts, root files apply to all.
         incidentRoots.add(abs);
         for (const f of files) if (!SKIP_FILE.test(f.name)) raws.push({ abs: f.abs, hostFrom: 'root' });
-        const rootReal = await realpath(abs).catch(() => abs);
+        const rootReal = await realKey(abs);
         for (const d of subdirs) await hostFolder(d.abs, d.name, raws, problem, rootReal);
         if (files.filter((f) => !SKIP_FILE.test(f.name)).length === 0 && subdirs.length === 0) problem(abs, 'empty folder');
       } else if (!(await flatIncident(abs, files, raws))) {
@@ -157,7 +160,7 @@ export async function discoverIncident(
   for (const r of raws) {
     if (!r.direct) continue;
     const parent = dirname(r.abs);
-    if (incidentRoots.has(parent) || parent === cwd || (await hasSubfolders(parent))) {
+    if (incidentRoots.has(parent) || parent === cwd || opts.anonymous?.has(r.abs) || (await hasSubfolders(parent))) {
       // A loose file at an incident root or in the cwd: its name may start with its host.
       const pre = hostPrefixes([basename(r.abs)]).get(basename(r.abs));
       if (pre && !incidentRoots.has(parent)) {
@@ -258,15 +261,28 @@ function rank(h: InputFile['hostFrom']): number {
 
 async function hasSubfolders(dir: string): Promise<boolean> {
   try {
-    return (await readdir(dir, { withFileTypes: true })).some((e) => e.isDirectory() && !SKIP_DIR.test(e.name));
+    return (await readdir(fsPath(dir), { withFileTypes: true })).some((e) => e.isDirectory() && !SKIP_DIR.test(e.name));
   } catch {
     return false;
   }
 }
 
+/**
+ * The real path of a folder as a comparable string (its bytes read as Latin-1, so names that are
+ * not UTF-8 stay distinct); the path itself when it can not be resolved, unless `strict`.
+ */
+async function realKey(p: string, strict = false): Promise<string> {
+  try {
+    return (await realpath(fsPath(p), { encoding: 'buffer' })).toString('latin1');
+  } catch (e) {
+    if (strict) throw e;
+    return Buffer.from(p, 'utf8').toString('latin1');
+  }
+}
+
 async function exists(p: string): Promise<boolean> {
   try {
-    await lstat(p);
+    await lstat(fsPath(p));
     return true;
   } catch {
     return false;
@@ -298,18 +314,21 @@ interface Entry {
 
 /** A folder's entries (symbolic links followed), sorted; undefined (and a problem) when unreadable. */
 async function listDir(abs: string, problem: (abs: string, m: string) => void): Promise<Entry[] | undefined> {
-  let names: string[];
+  let raw: Buffer[];
   try {
-    names = (await readdir(abs)).sort();
+    // Names as bytes: one that is not UTF-8 is shown escaped and opened by its bytes (byte-paths.ts).
+    raw = await readdir(fsPath(abs), { encoding: 'buffer' });
   } catch (e) {
     problem(abs, describe(e));
     return undefined;
   }
+  const names = raw.map((b) => ({ b, ...nameFromBytes(b) })).sort((x, y) => (x.name < y.name ? -1 : x.name > y.name ? 1 : 0));
   const out: Entry[] = [];
-  for (const name of names) {
+  for (const { b, name, utf8 } of names) {
     const p = join(abs, name);
+    if (!utf8) recordBytePath(p, childPath(fsPath(abs), b));
     try {
-      const st = await stat(p);
+      const st = await stat(fsPath(p));
       if (st.isDirectory()) out.push({ name, abs: p, dir: true });
       else if (st.isFile()) out.push({ name, abs: p, dir: false });
       else problem(p, 'not a regular file or folder');
@@ -324,7 +343,7 @@ async function listDir(abs: string, problem: (abs: string, m: string) => void): 
 async function hostnameIn(dir: string): Promise<string | undefined> {
   let names: string[];
   try {
-    names = await readdir(dir);
+    names = await readdir(fsPath(dir));
   } catch {
     return undefined;
   }
@@ -392,7 +411,7 @@ async function hostFolder(
   const walk = async (dir: string, depth: number, parentReal?: string): Promise<void> => {
     let real: string;
     try {
-      real = await realpath(dir);
+      real = await realKey(dir, true);
     } catch (e) {
       problem(dir, describe(e));
       return;

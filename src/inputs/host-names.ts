@@ -3,6 +3,7 @@
  * (`node1-eth0.pcap`, `ip-10-32-7-224_cni0.pcap`, `node2.ip-neigh.txt`), the host the prompts of a
  * pasted session name (`root@node1:~#`), and the one name of a `hostname` dump. Never throws.
  */
+import { fsPath } from './byte-paths.js';
 import { open } from 'node:fs/promises';
 import { gunzipSync, constants as zc } from 'node:zlib';
 import { nameHints } from '../dumps/registry.js';
@@ -71,7 +72,7 @@ export function hostPrefixes(names: string[]): Map<string, HostPrefix> {
 
 async function head(path: string, bytes: number, gzip: boolean): Promise<string> {
   try {
-    const fh = await open(path, 'r');
+    const fh = await open(fsPath(path), 'r');
     let buf: Buffer;
     try {
       const b = Buffer.alloc(bytes);

@@ -9,6 +9,7 @@
 import { open } from 'node:fs/promises';
 import { gunzipSync, constants as zc } from 'node:zlib';
 import { realInterfaceName } from '../capture/pcapng.js';
+import { fsPath } from './byte-paths.js';
 
 const SHB = 0x0a0d0d0a;
 const IDB = 1;
@@ -55,7 +56,7 @@ export function pcapngInterfaceNames(head: Uint8Array): string[] {
 /** pcapng interface names of a file (gzip-compressed or not), from its first 256 KiB. */
 export async function pcapngInterfaceNamesOf(path: string): Promise<string[]> {
   try {
-    const fh = await open(path, 'r');
+    const fh = await open(fsPath(path), 'r');
     let head: Buffer;
     try {
       const buf = Buffer.alloc(256 * 1024);

@@ -11,6 +11,7 @@ import type { HostSection } from '../topology/build.js';
 import { COLLECT_LOG_NAME, COLLECTOR_META, notAnalyzedCommand, parseCollectLog, type CollectLog } from './collect-log.js';
 import type { InputFile } from './discover.js';
 import { pushAll } from '../arrays.js';
+import { fsPath } from './byte-paths.js';
 
 /** A dump larger than this is not a command's output. */
 export const MAX_DUMP_BYTES = 64 * 1024 * 1024;
@@ -34,7 +35,7 @@ export async function readDumps(inputs: InputFile[], abs: (f: InputFile) => stri
     if (f.kind !== 'dump') continue;
     if (basename(f.path) === COLLECT_LOG_NAME) {
       // The collector's log: when that host's captures ran, not a command's output.
-      const text = await readFile(abs(f), 'utf8').catch(() => '');
+      const text = await readFile(fsPath(abs(f)), 'utf8').catch(() => '');
       if (f.host !== undefined) logs.set(f.host, parseCollectLog(text));
       commands.set(f.path, ['collect-log']);
       continue;
@@ -53,13 +54,13 @@ export async function readDumps(inputs: InputFile[], abs: (f: InputFile) => stri
     perFile.set(f.path, mine);
     let bytes: Buffer;
     try {
-      const st = await stat(abs(f));
+      const st = await stat(fsPath(abs(f)));
       if (st.size > MAX_DUMP_BYTES) {
         mine.push(`${f.path}: skipped: ${st.size} bytes is too large for a command dump`);
         pushAll(problems, mine);
         continue;
       }
-      bytes = await readFile(abs(f));
+      bytes = await readFile(fsPath(abs(f)));
       if (f.gzip) {
         // What decompresses before damage is kept (gunzip.ts); the damage is one line.
         const z = gunzipBuffer(bytes, MAX_DUMP_BYTES);

@@ -22,6 +22,7 @@ import type { Topology } from '../topology/model.js';
 import { FlowTable, type Flow } from '../path/flows.js';
 import type { CapturePointInfo } from '../path/correlate.js';
 import type { Stats } from '../path/types.js';
+import { fsPath } from '../inputs/byte-paths.js';
 
 export interface ObserveOptions {
   vxlanPorts?: number[];
@@ -61,7 +62,7 @@ export async function observeCaptures(incident: Incident, opts: ObserveOptions, 
   const facts: CaptureFacts[] = [];
   const points: CapturePointInfo[] = [];
   const reads: CaptureRead[] = [];
-  const sizes = await Promise.all(captures.map((f) => stat(incident.abs(f)).then((s) => s.size, () => 0)));
+  const sizes = await Promise.all(captures.map((f) => stat(fsPath(incident.abs(f))).then((s) => s.size, () => 0)));
   const total = sizes.reduce((a, b) => a + b, 0);
   const clock: { baseSec?: number } = {};
   let done = 0;
@@ -76,7 +77,7 @@ export async function observeCaptures(incident: Incident, opts: ObserveOptions, 
     const read: CaptureRead = { packets: 0, problems: [] };
     reads.push(read);
     await readOne(incident.abs(f), ci, { table, cf, point, read, stats, clock, problems }, opts);
-    done += (await stat(incident.abs(f)).catch(() => undefined))?.size ?? 0;
+    done += (await stat(fsPath(incident.abs(f))).catch(() => undefined))?.size ?? 0;
     opts.progress?.(done, total, stats.packets);
   }
   return { table, facts, points, reads, stats, baseSec: clock.baseSec };

@@ -12,6 +12,7 @@ import type { DiagnosedFlow } from '../path/diagnose.js';
 import type { FlowReport, InputReport, Report, Step } from '../path/types.js';
 import type { Finding, Topology } from '../topology/model.js';
 import { inputReasons } from '../inputs/reasons.js';
+import { fsPath } from '../inputs/byte-paths.js';
 
 export interface PacketPlace {
   flow: string;
@@ -98,7 +99,7 @@ async function inventory(a: Assembly): Promise<InputReport[]> {
 async function sha256(path: string): Promise<string | undefined> {
   try {
     const h = createHash('sha256');
-    for await (const chunk of createReadStream(path, { highWaterMark: 1 << 20 })) h.update(chunk as Buffer);
+    for await (const chunk of createReadStream(fsPath(path), { highWaterMark: 1 << 20 })) h.update(chunk as Buffer);
     return h.digest('hex');
   } catch {
     return undefined;

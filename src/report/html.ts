@@ -10,6 +10,7 @@
  * Everything from the inputs goes through escapeHtml; the script only reads textContent and
  * attributes and never builds markup.
  */
+import { chunked, joinChunks, mapIter } from './stream.js';
 import { createHash } from 'node:crypto';
 import type { Evidence, Finding } from '../topology/model.js';
 import type { FlowReport, Report, Step } from '../path/types.js';
@@ -288,8 +289,8 @@ function topologySection(report: Report): string {
   return `<section class="card" id="topology"><h2>Topology<span class="count">${h(topo.hosts.filter((x) => x.role === 'node').length)} nodes · ${h(topo.pods.length)} pods</span></h2><div class="svg-wrap">${svg}</div>${legend}${overlay}</section>`;
 }
 
-function flowsSection(report: Report): string {
-  if (!report.flows.length) return '<section class="card" id="flows"><h2>Flows</h2><p class="muted">No flows.</p></section>';
+function* flowsSection(report: Report): Generator<string> {
+  if (!report.flows.length) return yield '<section class="card" id="flows"><h2>Flows</h2><p class="muted">No flows.</p></section>';
   const head = [
     ['id', 'text'],
     ['protocol', 'text'],
@@ -301,7 +302,7 @@ function flowsSection(report: Report): string {
     ['packets', 'number'],
     ['latency', 'number'],
   ];
-  const rows = report.flows.map((f, i) => {
+  const rows = mapIter(report.flows, (f, i) => {
     const lat = f.latency?.rttUs ?? (f.latency?.hops.length ? f.latency.hops.reduce((s, x) => s + x.medianUs, 0) : undefined);
     return (
       `<tr data-order="${i}">` +
@@ -317,13 +318,15 @@ function flowsSection(report: Report): string {
       '</tr>'
     );
   });
-  return (
+  yield (
     `<section class="card" id="flows"><h2>Flows<span class="count">${h(report.flows.length)}</span></h2>` +
     '<div class="toolbar"><input type="search" id="flow-filter" placeholder="Filter flows: pod, address, verdict…" aria-label="Filter flows"><span id="flow-count" class="muted"></span></div>' +
     `<div class="tscroll"><table id="flows-table"><thead><tr>${head
       .map(([name, type]) => `<th data-type="${type}"${type === 'number' && name !== 'verdict' ? ' class="num"' : ''}><button type="button">${name}</button></th>`)
-      .join('')}</tr></thead><tbody>${rows.join('')}</tbody></table></div></section>`
+      .join('')}</tr></thead><tbody>`
   );
+  yield* rows;
+  yield '</tbody></table></div></section>';
 }
 
 function hopDiagram(f: FlowReport, vanished: number | undefined): string {
@@ -367,9 +370,9 @@ function stepsTable(f: FlowReport, path: Step[], vanished: number | undefined, w
   return `<div class="tscroll"><table class="steps"><thead><tr><th>#</th><th>host</th><th>interface</th><th>action</th><th>detail</th><th class="num">latency</th></tr></thead><tbody>${rows.join('')}</tbody></table></div>`;
 }
 
-function pathsSection(report: Report, s: Summary): string {
-  if (!report.flows.length) return '';
-  const parts = report.flows.map((f, i) => {
+function* pathsSection(report: Report, s: Summary): Generator<string> {
+  if (!report.flows.length) return yield '';
+  const parts = mapIter(report.flows, (f, i) => {
     const vanished = vanishedAt(f, s.lost);
     const open = f.verdict !== 'ok' ? ' open' : '';
     const seenAt = f.seenAt.length
@@ -386,7 +389,9 @@ function pathsSection(report: Report, s: Summary): string {
       '</div></details>'
     );
   });
-  return `<section class="card" id="paths"><h2>Flow paths</h2>${parts.join('')}</section>`;
+  yield '<section class="card" id="paths"><h2>Flow paths</h2>';
+  yield* parts;
+  yield '</section>';
 }
 
 function findingCard(f: Finding): string {
@@ -402,17 +407,20 @@ function findingsSection(report: Report): string {
   return `<section class="card" id="findings"><h2>Findings<span class="count">${h(fs.length)}</span></h2>${fs.length ? fs.map(findingCard).join('') : '<p class="muted">None.</p>'}</section>`;
 }
 
-function inputsSection(report: Report): string {
-  if (!report.inputs.length) return '<section class="card" id="inputs"><h2>Inputs</h2><p class="muted">No inputs.</p></section>';
-  const rows = report.inputs.map(
+function* inputsSection(report: Report): Generator<string> {
+  if (!report.inputs.length) return yield '<section class="card" id="inputs"><h2>Inputs</h2><p class="muted">No inputs.</p></section>';
+  const rows = mapIter(
+    report.inputs,
     (i) =>
       `<tr><td class="ipath"><code>${h(i.path)}</code></td><td>${h(i.kind)}${i.format ? ` <span class="muted">${h(i.format)}</span>` : ''}</td><td>${h(i.host ?? '')}</td><td>${h(i.interface ?? '')}</td>` +
       `<td class="num">${h(i.packets ?? '')}</td><td class="sha">${h(i.sha256 ?? '')}</td><td>${i.problems.map(h).join('<br>')}${i.commands?.length ? `<div class="muted">${i.commands.map(h).join(', ')}</div>` : ''}</td></tr>`,
   );
-  return (
+  yield (
     `<section class="card" id="inputs"><h2>Inputs<span class="count">${h(report.inputs.length)}</span></h2>` +
-    `<div class="tscroll"><table><thead><tr><th>path</th><th>kind</th><th>host</th><th>interface</th><th class="num">packets</th><th>sha256</th><th>problems / commands</th></tr></thead><tbody>${rows.join('')}</tbody></table></div></section>`
+    `<div class="tscroll"><table><thead><tr><th>path</th><th>kind</th><th>host</th><th>interface</th><th class="num">packets</th><th>sha256</th><th>problems / commands</th></tr></thead><tbody>`
   );
+  yield* rows;
+  yield '</tbody></table></div></section>';
 }
 
 function statsSection(report: Report): string {
@@ -437,8 +445,17 @@ function statsSection(report: Report): string {
 }
 
 export function renderHtml(report: Report): string {
+  return joinChunks(htmlChunks(report));
+}
+
+/** The HTML report as chunks, written as they are made (the flow rows and paths one by one). */
+export function htmlChunks(report: Report): Generator<string> {
+  return chunked(htmlPieces(report));
+}
+
+function* htmlPieces(report: Report): Generator<string> {
   const s = summarize(report);
-  return (
+  yield (
     '<!DOCTYPE html>\n<html lang="en">\n<head>\n<meta charset="utf-8">\n' +
     `<meta http-equiv="Content-Security-Policy" content="${escapeAttr(contentSecurityPolicy())}">\n` +
     '<meta name="viewport" content="width=device-width, initial-scale=1">\n<meta name="referrer" content="no-referrer">\n' +
@@ -446,14 +463,14 @@ export function renderHtml(report: Report): string {
     header(report, s) +
     '\n<main class="wrap">\n' +
     topologySection(report) +
-    '\n' +
-    flowsSection(report) +
-    '\n' +
-    pathsSection(report, s) +
-    '\n' +
-    findingsSection(report) +
-    '\n' +
-    inputsSection(report) +
+    '\n'
+  );
+  yield* flowsSection(report);
+  yield '\n';
+  yield* pathsSection(report, s);
+  yield '\n' + findingsSection(report) + '\n';
+  yield* inputsSection(report);
+  yield (
     '\n' +
     statsSection(report) +
     '\n</main>\n' +

@@ -4,10 +4,12 @@
  * docs/report-formats.md.
  */
 import type { Report } from '../path/types.js';
-import { renderHtml } from './html.js';
-import { renderJson, renderNdjson } from './json.js';
-import { renderMarkdown } from './markdown.js';
-import { renderExplain, renderText } from './text.js';
+import { htmlChunks, renderHtml } from './html.js';
+import { jsonChunks, ndjsonChunks, renderJson, renderNdjson } from './json.js';
+import { markdownChunks, renderMarkdown } from './markdown.js';
+import { renderExplain, renderText, textChunks } from './text.js';
+import { joinChunks, writeChunks } from './stream.js';
+import type { Io } from '../io.js';
 
 export const FORMATS = ['text', 'markdown', 'html', 'json', 'ndjson'] as const;
 export type Format = (typeof FORMATS)[number];
@@ -17,18 +19,29 @@ export interface RenderOptions {
   columns?: number;
 }
 
+/** The whole report as one string: for small reports and tests; commands stream (writeReport). */
 export function render(report: Report, format: Format, opts: RenderOptions = {}): string {
+  return joinChunks(renderChunks(report, format, opts));
+}
+
+/** Writes the report to standard output as it is rendered, chunk by chunk, waiting for drain. */
+export function writeReport(io: Pick<Io, 'out' | 'drain'>, report: Report, format: Format, opts: RenderOptions = {}): Promise<void> {
+  return writeChunks(io, renderChunks(report, format, opts));
+}
+
+/** The report as chunks of about 64 KiB (src/report/stream.ts), made lazily. */
+export function renderChunks(report: Report, format: Format, opts: RenderOptions = {}): Iterable<string> {
   switch (format) {
     case 'text':
-      return renderText(report, { columns: opts.columns });
+      return textChunks(report, { columns: opts.columns });
     case 'markdown':
-      return renderMarkdown(report);
+      return markdownChunks(report);
     case 'html':
-      return renderHtml(report);
+      return htmlChunks(report);
     case 'json':
-      return renderJson(report);
+      return jsonChunks(report);
     case 'ndjson':
-      return renderNdjson(report);
+      return ndjsonChunks(report);
     default: {
       const never: never = format;
       throw new Error(`unknown report format: ${String(never)}`);
@@ -37,4 +50,5 @@ export function render(report: Report, format: Format, opts: RenderOptions = {})
 }
 
 export { renderText, renderExplain, renderMarkdown, renderHtml, renderJson, renderNdjson };
+export { textChunks, markdownChunks, htmlChunks, jsonChunks, ndjsonChunks };
 export { escapeHtml, escapeAttr, escapeMarkdown, markdownCode, mermaidLabel, svgText, terminalText } from './escape.js';

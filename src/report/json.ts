@@ -6,6 +6,7 @@
  * included), then one `{"type":"stats",...}` line. docs/report-formats.md.
  */
 import type { Report } from '../path/types.js';
+import { chunked, joinChunks } from './stream.js';
 
 /** Key order of one object type; `of` gives the shapes of nested members (arrays: per element). */
 interface Shape {
@@ -78,17 +79,82 @@ function ordered(value: unknown, shape: Shape | undefined): unknown {
 }
 
 export function renderJson(report: Report): string {
-  return JSON.stringify(ordered(report, REPORT), null, 2) + '\n';
+  return joinChunks(jsonChunks(report));
+}
+
+/** The JSON report as chunks: byte for byte `JSON.stringify(ordered(report), null, 2) + '\n'`. */
+export function* jsonChunks(report: Report): Generator<string> {
+  yield* chunked(jsonPieces(report, REPORT, ''));
+  yield '\n';
+}
+
+/** Values with fewer nodes than this are stringified whole (then indented); bigger ones are walked. */
+const WHOLE_NODES = 2000;
+
+/** True when `v` has more than `budget` array elements and object members, counted up to that. */
+function isBig(v: unknown, budget = WHOLE_NODES): boolean {
+  let left = budget;
+  const stack: unknown[] = [v];
+  while (stack.length) {
+    const x = stack.pop();
+    if (x === null || typeof x !== 'object') continue;
+    const kids = Array.isArray(x) ? x : Object.values(x as object);
+    left -= kids.length;
+    if (left < 0) return true;
+    for (const k of kids) if (k !== null && typeof k === 'object') stack.push(k);
+  }
+  return false;
+}
+
+/**
+ * The pieces of `JSON.stringify(ordered(value, shape), null, 2)` at this indent, walking big
+ * arrays and objects member by member (small ones are stringified at once).
+ */
+function* jsonPieces(value: unknown, shape: Shape | undefined, indent: string): Generator<string> {
+  if (value === null || typeof value !== 'object' || typeof (value as { toJSON?: unknown }).toJSON === 'function' || !isBig(value)) {
+    const s = JSON.stringify(ordered(value, shape), null, 2) ?? 'null';
+    yield indent === '' ? s : s.replace(/\n/g, '\n' + indent);
+    return;
+  }
+  const inner = indent + '  ';
+  if (Array.isArray(value)) {
+    if (value.length === 0) return yield '[]';
+    yield '[';
+    for (let i = 0; i < value.length; i++) {
+      yield (i ? ',\n' : '\n') + inner;
+      const v = value[i];
+      if (v === undefined || typeof v === 'function' || typeof v === 'symbol') yield 'null';
+      else yield* jsonPieces(v, shape, inner);
+    }
+    yield '\n' + indent + ']';
+    return;
+  }
+  const obj = value as Record<string, unknown>;
+  const keys = shape ? [...shape.keys.filter((k) => k in obj), ...Object.keys(obj).filter((k) => !shape.keys.includes(k))] : Object.keys(obj);
+  let first = true;
+  for (const k of keys) {
+    const v = obj[k];
+    if (v === undefined || typeof v === 'function' || typeof v === 'symbol') continue;
+    yield (first ? '{\n' : ',\n') + inner + JSON.stringify(k) + ': ';
+    first = false;
+    yield* jsonPieces(v, shape?.of?.[k], inner);
+  }
+  yield first ? '{}' : '\n' + indent + '}';
 }
 
 /** NDJSON: flows, then findings (report, then topology), then one stats line. */
 export function renderNdjson(report: Report): string {
-  const lines: string[] = [];
-  const line = (type: string, v: unknown, shape: Shape) =>
-    lines.push(JSON.stringify({ type, ...(ordered(v, shape) as Record<string, unknown>) }));
-  for (const f of report.flows) line('flow', f, FLOW);
-  const findings = [...report.findings, ...report.topology.findings.filter((t) => !report.findings.includes(t))];
-  for (const f of findings) line('finding', f, FINDING);
-  line('stats', report.stats, STATS);
-  return lines.join('\n') + '\n';
+  return joinChunks(ndjsonChunks(report));
+}
+
+export function* ndjsonChunks(report: Report): Generator<string> {
+  const line = (type: string, v: unknown, shape: Shape) => JSON.stringify({ type, ...(ordered(v, shape) as Record<string, unknown>) }) + '\n';
+  function* lines(): Generator<string> {
+    for (const f of report.flows) yield line('flow', f, FLOW);
+    const seen = new Set(report.findings);
+    for (const f of report.findings) yield line('finding', f, FINDING);
+    for (const f of report.topology.findings) if (!seen.has(f)) yield line('finding', f, FINDING);
+    yield line('stats', report.stats, STATS);
+  }
+  yield* chunked(lines());
 }

@@ -4,11 +4,11 @@
  * tunnel in red with a cross); the flows; each finding with its evidence; the inputs with their
  * sha256; stats. Deterministic: the same report gives byte-identical output.
  */
+import { chunked, joinChunks, mapIter, withNewlines } from './stream.js';
 import type { Report } from '../path/types.js';
 import { buildDiagram, inetAddresses, tunnelLabel, type DiagramPod } from './diagram.js';
 import { escapeMarkdown, markdownCode, mermaidLabel } from './escape.js';
 import { endpointText, evidenceRef, formatUs, latencyText, sortedFindings, summarize } from './summary.js';
-import { pushAll } from '../arrays.js';
 
 const md = (s: unknown) => escapeMarkdown(s, 'inline');
 const cell = (s: unknown) => escapeMarkdown(s, 'cell');
@@ -17,12 +17,10 @@ function row(cells: string[]): string {
   return `| ${cells.map((c) => (c === '' ? ' ' : c)).join(' | ')} |`;
 }
 
-function tableMd(header: string[], rows: string[][], align: ('l' | 'r')[] = []): string[] {
-  return [
-    row(header),
-    `|${header.map((_, i) => (align[i] === 'r' ? ' ---: ' : ' --- ')).join('|')}|`,
-    ...rows.map(row),
-  ];
+function* tableMd(header: string[], rows: Iterable<string[]>, align: ('l' | 'r')[] = []): Generator<string> {
+  yield row(header);
+  yield `|${header.map((_, i) => (align[i] === 'r' ? ' ---: ' : ' --- ')).join('|')}|`;
+  for (const r of rows) yield row(r);
 }
 
 function evidenceLine(e: { input: string; line?: number; packet?: number; text?: string }): string {
@@ -162,14 +160,22 @@ export function mermaidTopology(report: Report): string[] {
 }
 
 export function renderMarkdown(report: Report): string {
-  const out: string[] = [];
-  pushAll(out, summaryMd(report));
+  return joinChunks(markdownChunks(report));
+}
 
-  out.push('', '## Topology', '');
-  if (report.topology.hosts.length || report.topology.overlay.length) pushAll(out, mermaidTopology(report));
-  else out.push('No host dumps: the topology is unknown.');
+/** The Markdown report as chunks, written as they are made (tables row by row). */
+export function markdownChunks(report: Report): Generator<string> {
+  return chunked(withNewlines(markdownLines(report)));
+}
+
+function* markdownLines(report: Report): Generator<string> {
+  yield* summaryMd(report);
+
+  yield* ['', '## Topology', ''];
+  if (report.topology.hosts.length || report.topology.overlay.length) yield* mermaidTopology(report);
+  else yield* ['No host dumps: the topology is unknown.'];
   if (report.topology.overlay.length) {
-    out.push('');
+    yield* [''];
     const rows: string[][] = [];
     for (const o of report.topology.overlay) {
       for (const r of o.remotes.length ? o.remotes : [undefined]) {
@@ -185,16 +191,14 @@ export function renderMarkdown(report: Report): string {
         ]);
       }
     }
-    pushAll(out, tableMd(['host', 'device', 'VNI', 'port', 'subnet', 'remote subnet', 'via VTEP', 'source'], rows, ['l', 'l', 'r', 'r']));
+    yield* tableMd(['host', 'device', 'VNI', 'port', 'subnet', 'remote subnet', 'via VTEP', 'source'], rows, ['l', 'l', 'r', 'r']);
   }
 
-  out.push('', '## Flows', '');
+  yield* ['', '## Flows', ''];
   if (report.flows.length) {
-    pushAll(
-      out,
-      tableMd(
+    yield* tableMd(
         ['id', 'protocol', 'src → dst', 'kind', 'path', 'verdict', 'latency'],
-        report.flows.map((f) => [
+        mapIter(report.flows, (f) => [
           cell(f.id),
           cell(f.protocol),
           `${cell(endpointText(f.src))} → ${cell(endpointText(f.dst))}`,
@@ -203,30 +207,27 @@ export function renderMarkdown(report: Report): string {
           f.verdict === 'ok' ? 'ok' : `**${cell(f.verdict)}**`,
           cell(latencyText(f)),
         ]),
-      ),
     );
-  } else out.push('No flows.');
+  } else yield 'No flows.';
 
-  out.push('', '## Findings', '');
+  yield* ['', '## Findings', ''];
   const findings = sortedFindings(report.findings);
-  if (findings.length === 0) out.push('None.');
-  for (const f of findings) {
-    out.push(`### ${f.severity.toUpperCase()} ${md(f.code)}`, '', md(f.message));
+  if (findings.length === 0) yield 'None.';
+  for (let fi = 0; fi < findings.length; fi++) {
+    const f = findings[fi];
+    if (fi > 0) yield '';
+    yield* [`### ${f.severity.toUpperCase()} ${md(f.code)}`, '', md(f.message)];
     if (f.evidence.length) {
-      out.push('');
-      for (const e of f.evidence) out.push(evidenceLine(e));
+      yield '';
+      for (const e of f.evidence) yield evidenceLine(e);
     }
-    out.push('');
   }
-  if (findings.length) out.pop();
 
-  out.push('', '## Inputs', '');
+  yield* ['', '## Inputs', ''];
   if (report.inputs.length) {
-    pushAll(
-      out,
-      tableMd(
+    yield* tableMd(
         ['path', 'kind', 'host', 'interface', 'packets', 'sha256', 'problems'],
-        report.inputs.map((i) => [
+        mapIter(report.inputs, (i) => [
           markdownCode(i.path, true),
           cell(i.kind + (i.format ? ` (${i.format})` : '')),
           cell(i.host ?? ''),
@@ -236,22 +237,20 @@ export function renderMarkdown(report: Report): string {
           cell(i.problems.join('\n')),
         ]),
         ['l', 'l', 'l', 'l', 'r'],
-      ),
     );
-  } else out.push('No inputs.');
+  } else yield 'No inputs.';
 
   const s = report.stats;
-  out.push('', '## Stats', '');
-  out.push(`Packets: ${s.packets} read, ${s.decoded} decoded, ${s.truncated} truncated, ${s.malformed} malformed, ${s.skipped} skipped, ${s.unexplained} unexplained.`);
+  yield* ['', '## Stats', ''];
+  yield* [`Packets: ${s.packets} read, ${s.decoded} decoded, ${s.truncated} truncated, ${s.malformed} malformed, ${s.skipped} skipped, ${s.unexplained} unexplained.`];
   if (report.clocks.length) {
-    out.push('', 'Clock offsets:', '');
+    yield* ['', 'Clock offsets:', ''];
     for (const c of report.clocks) {
-      out.push(`- ${md(c.host)}: ${c.offsetUs >= 0 ? '+' : '-'}${formatUs(Math.abs(c.offsetUs))} vs ${md(c.reference)} (${c.samples} samples)`);
+      yield* [`- ${md(c.host)}: ${c.offsetUs >= 0 ? '+' : '-'}${formatUs(Math.abs(c.offsetUs))} vs ${md(c.reference)} (${c.samples} samples)`];
     }
   }
   if (report.problems.length) {
-    out.push('', '## Problems', '');
-    for (const p of report.problems) out.push(`- ${md(p)}`);
+    yield* ['', '## Problems', ''];
+    for (const p of report.problems) yield* [`- ${md(p)}`];
   }
-  return out.join('\n') + '\n';
 }

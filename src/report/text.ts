@@ -4,6 +4,7 @@
  * Tables use the `table` package with column widths fitted to the terminal width; every other
  * line is word-wrapped to it. Input text is stripped of escape sequences (terminalText).
  */
+import { chunked, joinChunks, withNewlines } from './stream.js';
 import { getBorderCharacters, table } from 'table';
 import type { Host, TopoInterface } from '../topology/model.js';
 import type { FlowReport, Report } from '../path/types.js';
@@ -91,6 +92,11 @@ interface ColumnSpec {
  * shrinks (wrapping its cells) until it fits or every column is at its minimum.
  */
 export function fitTable(header: string[], rows: string[][], columns: number, specs: ColumnSpec[] = []): string {
+  return [...fitTableLines(header, rows, columns, specs)].join('\n');
+}
+
+/** fitTable, as its lines (a big table is drawn row by row as it is written). */
+export function* fitTableLines(header: string[], rows: string[][], columns: number, specs: ColumnSpec[] = []): Generator<string> {
   const data = pushAll([header], rows).map((r) => r.map((c) => terminalText(c)));
   const n = header.length;
   const overhead = 3 * n + 1;
@@ -123,8 +129,8 @@ export function fitTable(header: string[], rows: string[][], columns: number, sp
     widths[best]--;
     total--;
   }
-  if (data.length > BIG_TABLE_ROWS) return plainTable(data, widths, specs);
-  return table(data, {
+  if (data.length > BIG_TABLE_ROWS) return yield* plainTable(data, widths, specs);
+  yield table(data, {
     border: getBorderCharacters('norc'),
     columns: widths.map((w, i) => ({ width: w, wrapWord: true, alignment: specs[i]?.align ?? 'left' })),
     drawHorizontalLine: (i, size) => i === 0 || i === 1 || i === size,
@@ -167,10 +173,11 @@ function cellLines(text: string, w: number): string[] {
 }
 
 /** The same box as `table` with the 'norc' border, header rule only, in linear time. */
-function plainTable(data: string[][], widths: number[], specs: ColumnSpec[]): string {
+function* plainTable(data: string[][], widths: number[], specs: ColumnSpec[]): Generator<string> {
   const rule = (l: string, m: string, r: string) => l + widths.map((w) => '─'.repeat(w + 2)).join(m) + r;
-  const out: string[] = [rule('┌', '┬', '┐')];
-  data.forEach((row, ri) => {
+  yield rule('┌', '┬', '┐');
+  for (let ri = 0; ri < data.length; ri++) {
+    const row = data[ri];
     const cells = widths.map((w, i) => cellLines(row[i] ?? '', w));
     let height = 1;
     for (const c of cells) if (c.length > height) height = c.length;
@@ -181,12 +188,11 @@ function plainTable(data: string[][], widths: number[], specs: ColumnSpec[]): st
         const pad = ' '.repeat(Math.max(0, widths[i] - width(t)));
         line += ' ' + (specs[i]?.align === 'right' ? pad + t : t + pad) + ' │';
       }
-      out.push(line);
+      yield line;
     }
-    if (ri === 0) out.push(rule('├', '┼', '┤'));
-  });
-  out.push(rule('└', '┴', '┘'));
-  return out.join('\n');
+    if (ri === 0) yield rule('├', '┼', '┤');
+  }
+  yield rule('└', '┴', '┘');
 }
 
 function heading(title: string, columns: number): string {
@@ -229,8 +235,8 @@ const SHORT_FROM: Record<string, string> = {
   unknown: '?',
 };
 
-function inputsTable(report: Report, columns: number): string {
-  if (report.inputs.length === 0) return 'No inputs.';
+function* inputsTable(report: Report, columns: number): Generator<string> {
+  if (report.inputs.length === 0) return yield 'No inputs.';
   const rows = report.inputs.map((i) => [
     i.path,
     i.kind,
@@ -240,7 +246,7 @@ function inputsTable(report: Report, columns: number): string {
     i.packets !== undefined ? String(i.packets) : i.commands?.length ? `${i.commands.length} cmds` : '',
     i.problems.join('\n'),
   ]);
-  return fitTable(['path', 'kind', 'host', 'from', 'interface', 'packets', 'problems'], rows, columns, [
+  yield* fitTableLines(['path', 'kind', 'host', 'from', 'interface', 'packets', 'problems'], rows, columns, [
     { min: 24 },
     {},
     { min: 8 },
@@ -298,9 +304,9 @@ function flowRow(f: FlowReport): string[] {
   ];
 }
 
-function flowsTable(report: Report, columns: number): string {
-  if (report.flows.length === 0) return 'No flows.';
-  return fitTable(['id', 'proto', 'src → dst', 'kind', 'path', 'verdict', 'latency'], report.flows.map(flowRow), columns, [
+function* flowsTable(report: Report, columns: number): Generator<string> {
+  if (report.flows.length === 0) return yield 'No flows.';
+  yield* fitTableLines(['id', 'proto', 'src → dst', 'kind', 'path', 'verdict', 'latency'], report.flows.map(flowRow), columns, [
     { min: 2 },
     { min: 4 },
     { min: 14 },
@@ -345,23 +351,32 @@ export function summaryParagraph(report: Report): string {
 }
 
 export function renderText(report: Report, opts: TextOptions = {}): string {
+  return joinChunks(textChunks(report, opts));
+}
+
+/** The text report as chunks, written as they are made (the flows table row by row). */
+export function textChunks(report: Report, opts: TextOptions = {}): Generator<string> {
+  return chunked(withNewlines(textLines(report, opts)));
+}
+
+function* textLines(report: Report, opts: TextOptions): Generator<string> {
   const columns = Math.max(40, opts.columns ?? DEFAULT_COLUMNS);
-  const out: string[] = [];
-  pushAll(out, wrap(summaryParagraph(report), columns));
-  out.push('', heading('Inputs', columns), inputsTable(report, columns));
-  out.push('', heading('Topology', columns), topologyText(report, columns));
-  out.push('', heading('Flows', columns), flowsTable(report, columns));
-  out.push('', heading('Findings', columns));
-  pushAll(out, findingsText(report, columns));
-  out.push('');
-  pushAll(out, wrap(statsLine(report), columns));
+  yield* wrap(summaryParagraph(report), columns);
+  yield* ['', heading('Inputs', columns)];
+  yield* inputsTable(report, columns);
+  yield* ['', heading('Topology', columns), topologyText(report, columns)];
+  yield* ['', heading('Flows', columns)];
+  yield* flowsTable(report, columns);
+  yield* ['', heading('Findings', columns)];
+  yield* findingsText(report, columns);
+  yield '';
+  yield* wrap(statsLine(report), columns);
   const clocks = clockLines(report);
-  if (clocks.length) pushAll(out, wrap('Clock offsets: ' + clocks.join('; '), columns, '  ', ''));
+  if (clocks.length) yield* wrap('Clock offsets: ' + clocks.join('; '), columns, '  ', '');
   if (report.problems.length) {
-    out.push('', heading('Problems', columns));
-    for (const p of report.problems) pushAll(out, wrap(p, columns, '    ', '  - '));
+    yield* ['', heading('Problems', columns)];
+    for (const p of report.problems) yield* wrap(p, columns, '    ', '  - ');
   }
-  return out.join('\n') + '\n';
 }
 
 /** The hop-by-hop story of the flows with these ids (all flows when `flowIds` is empty). */

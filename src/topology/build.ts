@@ -74,7 +74,8 @@ interface HostDraft {
   itfs: Map<string, TopoInterface>;
   linkKind: Map<string, string>;
   linkType: Map<string, string>;
-  routeKeys: Set<string>;
+  /** Route identity -> the route kept (a Map: duplicates merge in O(1), not by a scan). */
+  routeKeys: Map<string, TopoRoute>;
   neighKeys: Set<string>;
   fdbKeys: Set<string>;
   inputs: Set<string>;
@@ -102,7 +103,7 @@ export function buildTopology(sections: HostSection[], captures: CaptureFacts[] 
         itfs: new Map(),
         linkKind: new Map(),
         linkType: new Map(),
-        routeKeys: new Set(),
+        routeKeys: new Map(),
         neighKeys: new Set(),
         fdbKeys: new Set(),
         inputs: new Set(),
@@ -333,23 +334,17 @@ function mergeRoute(d: HostDraft, r: RouteRecord, e: Evidence): void {
     if (r.src) route.src = normalizeIp(r.src) ?? r.src;
     if (r.table && r.table !== 'main' && r.table !== '254') route.table = r.table === '255' ? 'local' : r.table;
     const key = [route.destination, route.gateway ?? '', route.interface ?? '', route.metric ?? 0, route.type ?? '', route.table ?? ''].join('|');
-    if (d.routeKeys.has(key)) {
+    const old = d.routeKeys.get(key);
+    if (old) {
       // The same route from another dump: keep the richer record (ip route has src/onlink).
-      const old = d.host.routes.find((x) => routeKey(x) === key);
-      if (old) {
-        old.src ??= route.src;
-        if (route.onlink) old.onlink = true;
-      }
+      old.src ??= route.src;
+      if (route.onlink) old.onlink = true;
       continue;
     }
-    d.routeKeys.add(key);
+    d.routeKeys.set(key, route);
     d.host.routes.push(route);
     if (route.interface) itfOf(d, route.interface, e, true);
   }
-}
-
-function routeKey(r: TopoRoute): string {
-  return [r.destination, r.gateway ?? '', r.interface ?? '', r.metric ?? 0, r.type ?? '', r.table ?? ''].join('|');
 }
 
 function mergeVlan(d: HostDraft, r: BridgeVlanRecord, e: Evidence): void {

@@ -194,36 +194,102 @@ export function isLoopbackAddress(ip: string): boolean {
 const NON_FORWARDING = new Set(['broadcast', 'multicast', 'anycast', 'nat']);
 
 /**
+ * A longest-prefix-match index over one host's routes: per family and per table class (local
+ * first, then main), one hash table per prefix length, keyed by the masked network (IPv4 as a
+ * uint32 number, IPv6 as a bigint), holding the lowest-metric route of that prefix (the first in
+ * input order among equal metrics). A lookup probes only the prefix lengths present, longest
+ * first: at most 33 or 129 probes whatever the number of routes.
+ */
+interface LpmFamily {
+  /** Prefix lengths present, longest first. */
+  lengths: number[];
+  byLength: Map<number, Map<number | bigint, { route: TopoRoute; metric: number }>>;
+}
+
+interface LpmIndex {
+  /** The route count the index was built from: a longer (or shorter) list is indexed again. */
+  size: number;
+  local: { inet: LpmFamily; inet6: LpmFamily };
+  main: { inet: LpmFamily; inet6: LpmFamily };
+}
+
+const lpmCache = new WeakMap<readonly TopoRoute[], LpmIndex>();
+
+function emptyFamily(): LpmFamily {
+  return { lengths: [], byLength: new Map() };
+}
+
+function maskV4(v: number, prefix: number): number {
+  return prefix === 0 ? 0 : (v & (0xffffffff << (32 - prefix))) >>> 0;
+}
+
+const V6_MASKS: bigint[] = Array.from({ length: 129 }, (_, p) => mask(128, p));
+
+function buildLpm(routes: readonly TopoRoute[]): LpmIndex {
+  const index: LpmIndex = {
+    size: routes.length,
+    local: { inet: emptyFamily(), inet6: emptyFamily() },
+    main: { inet: emptyFamily(), inet6: emptyFamily() },
+  };
+  for (const r of routes) {
+    const isLocal = r.table === 'local' || r.type === 'local';
+    if (r.table && r.table !== 'main' && r.table !== 'local') continue;
+    if (r.type && NON_FORWARDING.has(r.type)) continue;
+    const c = parseCidr(r.destination);
+    if (!c) continue;
+    const fam = (isLocal ? index.local : index.main)[c.family];
+    let table = fam.byLength.get(c.prefix);
+    if (!table) {
+      table = new Map();
+      fam.byLength.set(c.prefix, table);
+    }
+    const key = c.family === 'inet' ? maskV4(Number(c.value), c.prefix) : c.value & V6_MASKS[c.prefix];
+    const metric = r.metric ?? 0;
+    const old = table.get(key);
+    if (!old || metric < old.metric) table.set(key, { route: r, metric });
+  }
+  for (const cls of [index.local, index.main]) {
+    for (const fam of [cls.inet, cls.inet6]) fam.lengths = [...fam.byLength.keys()].sort((a, b) => b - a);
+  }
+  return index;
+}
+
+function lpmOf(routes: readonly TopoRoute[]): LpmIndex {
+  let index = lpmCache.get(routes);
+  if (!index || index.size !== routes.length) {
+    index = buildLpm(routes);
+    lpmCache.set(routes, index);
+  }
+  return index;
+}
+
+function probe(fam: LpmFamily, a: ParsedIp): TopoRoute | undefined {
+  if (a.family === 'inet') {
+    const v = Number(a.value);
+    for (const len of fam.lengths) {
+      const hit = fam.byLength.get(len)!.get(maskV4(v, len));
+      if (hit) return hit.route;
+    }
+  } else {
+    for (const len of fam.lengths) {
+      const hit = fam.byLength.get(len)!.get(a.value & V6_MASKS[len]);
+      if (hit) return hit.route;
+    }
+  }
+  return undefined;
+}
+
+/**
  * Longest-prefix match over a host's routes of the main and local tables (routes with no table
  * are the main table). Local-table routes are consulted first, as the kernel does; among routes
- * of the same prefix the lowest metric wins.
+ * of the same prefix the lowest metric wins. The index is built once per route list (and again
+ * when the list's length changes) and kept beside it.
  */
 export function lookupRoute(host: Pick<Host, 'routes'>, ip: string): TopoRoute | undefined {
   const a = parseIp(ip);
   if (!a) return undefined;
-  const pick = (local: boolean): TopoRoute | undefined => {
-    let best: TopoRoute | undefined;
-    let bestPrefix = -1;
-    let bestMetric = Infinity;
-    for (const r of host.routes) {
-      const isLocal = r.table === 'local' || r.type === 'local';
-      if (isLocal !== local) continue;
-      if (r.table && r.table !== 'main' && r.table !== 'local') continue;
-      if (r.type && NON_FORWARDING.has(r.type)) continue;
-      const c = parseCidr(r.destination);
-      if (!c || c.family !== a.family) continue;
-      const m = mask(c.bits, c.prefix);
-      if ((c.value & m) !== (a.value & m)) continue;
-      const metric = r.metric ?? 0;
-      if (c.prefix > bestPrefix || (c.prefix === bestPrefix && metric < bestMetric)) {
-        best = r;
-        bestPrefix = c.prefix;
-        bestMetric = metric;
-      }
-    }
-    return best;
-  };
-  return pick(true) ?? pick(false);
+  const index = lpmOf(host.routes);
+  return probe(index.local[a.family], a) ?? probe(index.main[a.family], a);
 }
 
 export interface Owner {
