@@ -63,8 +63,8 @@ test('a bad input (text file, missing file) is one stderr line naming it; the ot
     assert.is(rc, EXIT.OK);
     assert.is(lines(io.stdout).length, 10);
     assert.is(io.stderr.length, 2, io.stderr.join('\n'));
-    assert.match(io.stderr[0], /^notes\.txt: .*not a pcap or pcapng capture/);
-    assert.match(io.stderr[1], /^missing\.pcap: no such file or directory$/);
+    assert.match(io.stderr[0], /^podpath: notes\.txt: .*not a pcap or pcapng capture/);
+    assert.match(io.stderr[1], /^podpath: missing\.pcap: no such file or directory$/);
     const none = memoryIo(dir);
     assert.is(await packets.run({ inputs: ['notes.txt', 'missing.pcap'] }, none), EXIT.NO_INPUT);
     assert.equal(none.stdout, []);
@@ -96,7 +96,7 @@ test('folders (content-sniffed, recursive), globs, gzip, --limit, --stats', asyn
     assert.is(lines(globbed.stdout).length, 3);
     const nomatch = memoryIo(dir);
     assert.is(await packets.run({ inputs: ['nothing/*.pcap'] }, nomatch), EXIT.NO_INPUT);
-    assert.match(nomatch.stderr[0], /^nothing\/\*\.pcap: no file matches/);
+    assert.match(nomatch.stderr[0], /^podpath: nothing\/\*\.pcap: no file matches/);
   } finally {
     rmSync(dir, { recursive: true, force: true });
   }
