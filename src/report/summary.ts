@@ -136,8 +136,8 @@ export function lostLinks(report: Report): LostLink[] {
     out.push({
       from,
       to,
-      fromAddress: nodeAddress(report.topology, from),
-      toAddress: nodeAddress(report.topology, to),
+      fromAddress: nodeAddress(report.topology, from) ?? (f.subject?.from?.host === from ? f.subject.from.address : undefined),
+      toAddress: nodeAddress(report.topology, to) ?? (f.subject?.to?.host === to ? f.subject.to.address : undefined),
       overlay,
       port,
       vni,
