@@ -118,7 +118,7 @@ export function computeGaps(x: GapFacts): EvidenceGap[] {
     if (!has(cmds, ROUTES)) {
       gaps.push({
         code: 'no-routes',
-        what: `no routing table of ${h.name}: where it forwards packets cannot be judged (no route is never assumed)`,
+        what: `no routing table of ${h.name}: where it forwards packets cannot be judged (a missing table is not taken as a missing route)`,
         host: h.name,
         command: 'ip route show table all',
         flows: nonEmpty(flowsOn(x.flows, h.name, 'no-dump')),

@@ -7,7 +7,7 @@
 import type { Report } from '../path/types.js';
 import { buildDiagram, inetAddresses, tunnelLabel, type DiagramPod } from './diagram.js';
 import { escapeMarkdown, markdownCode, mermaidLabel } from './escape.js';
-import { endpointText, evidenceRef, formatUs, latencyText, sortedFindings, summarize } from './summary.js';
+import { endpointText, evidenceRef, formatUs, gapParts, latencyText, notDecodedText, sortedFindings, summarize } from './summary.js';
 import { pushAll } from '../arrays.js';
 
 const md = (s: unknown) => escapeMarkdown(s, 'inline');
@@ -220,6 +220,14 @@ export function renderMarkdown(report: Report): string {
   }
   if (findings.length) out.pop();
 
+  if (report.gaps?.length) {
+    out.push('', '## Evidence gaps', '');
+    for (const g of report.gaps) {
+      const p = gapParts(g);
+      out.push(`- ${p.where ? `**${md(p.where)}**: ` : ''}${md(p.what)}. Run ${markdownCode(p.command)}${p.flows ? ` (${md(p.flows)})` : ''}`);
+    }
+  }
+
   out.push('', '## Inputs', '');
   if (report.inputs.length) {
     pushAll(
@@ -233,7 +241,7 @@ export function renderMarkdown(report: Report): string {
           cell(i.interface ?? ''),
           i.packets !== undefined ? String(i.packets) : '',
           i.sha256 ? markdownCode(i.sha256, true) : '',
-          cell(i.problems.join('\n')),
+          cell([...i.problems, notDecodedText(i)].filter((x) => x !== '').join('\n')),
         ]),
         ['l', 'l', 'l', 'l', 'r'],
       ),

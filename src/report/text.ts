@@ -20,6 +20,8 @@ import {
   summarize,
   underlayInterface,
   vanishedAt,
+  gapParts,
+  notDecodedText,
 } from './summary.js';
 import { maxOf, pushAll } from '../arrays.js';
 
@@ -222,7 +224,7 @@ function inputsTable(report: Report, columns: number): string {
     i.host ?? '',
     i.interface ?? '',
     i.packets !== undefined ? String(i.packets) : i.commands?.length ? `${i.commands.length} cmds` : '',
-    i.problems.join('\n'),
+    [...i.problems, notDecodedText(i)].filter((x) => x !== '').join('\n'),
   ]);
   return fitTable(['path', 'kind', 'host', 'interface', 'packets', 'problems'], rows, columns, [
     { min: 24 },
@@ -306,6 +308,17 @@ function findingsText(report: Report, columns: number): string[] {
   return out.length ? out : ['  none'];
 }
 
+/** What could not be judged, and the command to run (on which host). */
+function gapsText(report: Report, columns: number): string[] {
+  const out: string[] = [];
+  for (const g of report.gaps ?? []) {
+    const p = gapParts(g);
+    pushAll(out, wrap(`${p.where ? `[${p.where}] ` : ''}${p.what}`, columns, '    ', '  - '));
+    pushAll(out, wrap(`run: ${p.command}${p.flows ? `  (${p.flows})` : ''}`, columns, '        ', '      '));
+  }
+  return out;
+}
+
 function statsLine(report: Report): string {
   const s = report.stats;
   return `Packets: ${s.packets} read, ${s.decoded} decoded, ${s.truncated} truncated, ${s.malformed} malformed, ${s.skipped} skipped, ${s.unexplained} unexplained`;
@@ -336,6 +349,10 @@ export function renderText(report: Report, opts: TextOptions = {}): string {
   out.push('', heading('Flows', columns), flowsTable(report, columns));
   out.push('', heading('Findings', columns));
   pushAll(out, findingsText(report, columns));
+  if (report.gaps?.length) {
+    out.push('', heading('Evidence gaps', columns));
+    pushAll(out, gapsText(report, columns));
+  }
   out.push('');
   pushAll(out, wrap(statsLine(report), columns));
   const clocks = clockLines(report);
