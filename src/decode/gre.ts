@@ -145,5 +145,8 @@ export function decodePpp(c: Decoder, off: number, end: number): void {
   }
   if (proto === 0x21) decodeIpv4(c, at, end);
   else if (proto === 0x57) decodeIpv6(c, at, end);
-  else c.payload(at, end);
+  else {
+    c.notDecoded(c.named(10, proto, () => `PPP protocol 0x${proto.toString(16).padStart(4, '0')}`));
+    c.payload(at, end);
+  }
 }

@@ -38,10 +38,7 @@ export function decodeMpls(c: Decoder, off: number, end: number): void {
     at += 4;
     if (bottom) break;
   }
-  if (at >= end) {
-    c.payload(at, end);
-    return;
-  }
+  if (at >= end) return c.short(L.MPLS, end, 'payload after the label stack');
   const nibble = b[at] >> 4;
   if (label === 0 || (label !== 2 && nibble === 4)) decodeIpv4(c, at, end);
   else if (label === 2 || nibble === 6) decodeIpv6(c, at, end);

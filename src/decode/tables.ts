@@ -68,6 +68,7 @@ export const ETHERTYPE_NAMES: Readonly<Record<number, string>> = {
   0x0842: 'Wake-on-LAN',
   0x2000: 'CDP',
   0x2001: 'NHRP',
+  0x8909: 'Cisco MetaData',
   0x22eb: 'ERSPAN type III',
   0x22f0: 'AVTP',
   0x22f3: 'TRILL',

@@ -137,8 +137,8 @@ export function computeGaps(x: GapFacts): EvidenceGap[] {
 
   // Pod names: only kubectl names them; flows between pod-subnet addresses stay anonymous without it.
   if (!kubectlPods && !x.topology.pods.some((p) => p.source === 'kubectl')) {
-    const anon = flowIds((f) => (f.kind === 'cross-node' || f.kind === 'same-node' || f.kind === 'intra-pod') && (!f.src.pod || !f.dst.pod));
-    if (anon.length > 0 || (packets === 0 && nodes.length > 0)) {
+    const anon = flowIds((f) => f.kind !== 'link-local' && f.kind !== 'host' && (!f.src.pod || !f.dst.pod));
+    if (nodes.length > 0 && (anon.length > 0 || packets === 0)) {
       gaps.push({ code: 'no-pods', what: 'no pod listing: pod names, namespaces and nodes are unknown (hostNetwork pods cannot be told apart)', command: 'kubectl get pods -A -o wide > pods.txt', flows: nonEmpty(anon) });
     }
   }

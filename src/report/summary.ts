@@ -192,27 +192,27 @@ export function summarize(report: Report): Summary {
   const flows = `${plural(report.flows.length, 'flow')}${vc.length ? ': ' + vc.map((x) => `${x.n} ${x.v}`).join(', ') : ''}`;
   const lost = lostLinks(report);
   const bad = report.flows.some((f) => f.verdict === 'lost' || f.verdict === 'unanswered');
-  if (worst) {
-    return { status: 'problem', worst, counts, lead, headline: headlineOf(report, worst, lost), cause: worst.message, flows, lost };
-  }
-  if (report.flows.length === 0 && report.inputs.length === 0) {
-    return { status: 'empty', counts, lead, headline: 'nothing to analyze: no input was read', flows, lost };
-  }
   const gaps = report.gaps ?? [];
   const noCaptures = gaps.find((g) => g.code === 'no-captures');
-  if (noCaptures) {
+  if (noCaptures && (!worst || severityRank(worst.severity) > severityRank('error'))) {
     const rest = new Set(gaps.filter((g) => g.code !== 'no-captures').map((g) => g.what)).size;
     return { status: 'incomplete', counts, lead, headline: `${noCaptures.what}${rest ? ` (and ${plural(rest, 'more gap')})` : ''}; the evidence gaps say which commands would answer it`, flows, lost };
   }
-  const unchecked = gaps.filter((g) => g.code !== 'no-pods' && g.code !== 'not-decoded').length;
   const notDecoded = report.inputs.flatMap((i) => i.notDecoded ?? []);
-  if (report.flows.length === 0 && notDecoded.length > 0) {
+  if (report.flows.length === 0 && notDecoded.length > 0 && (!worst || severityRank(worst.severity) > severityRank('error'))) {
     const byWhat = new Map<string, number>();
     for (const n of notDecoded) byWhat.set(n.what, (byWhat.get(n.what) ?? 0) + n.packets);
     const list = [...byWhat].sort((a, b) => b[1] - a[1]).map(([w, n]) => `${plural(n, 'packet')} of ${w}`);
     const head = list.slice(0, 3).join(', ') + (list.length > 3 ? `, +${list.length - 3} more` : '');
     return { status: 'incomplete', counts, lead, headline: `no flow: podpath does not decode what the captures hold (${head})`, flows, lost };
   }
+  if (worst) {
+    return { status: 'problem', worst, counts, lead, headline: headlineOf(report, worst, lost), cause: worst.message, flows, lost };
+  }
+  if (report.flows.length === 0 && report.inputs.length === 0) {
+    return { status: 'empty', counts, lead, headline: 'nothing to analyze: no input was read', flows, lost };
+  }
+  const unchecked = gaps.filter((g) => g.code !== 'no-pods' && g.code !== 'not-decoded').length;
   return {
     status: bad ? 'problem' : 'ok',
     counts,
