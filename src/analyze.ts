@@ -13,6 +13,7 @@
  *                                      path (correlate): steps, verdicts, latencies
  *   6 diagnose  path/diagnose.ts       findings with evidence, ranked
  *   7 assemble  report/assemble.ts     the Report (podpath.report/1), rendered by src/report/
+ *   8 gaps      path/gaps.ts           what the evidence cannot judge, and the command to run where
  *
  * Where a new protocol, dump format, finding or report format goes: docs/architecture.md.
  */
@@ -27,6 +28,7 @@ import { joinNatFlows } from './nat/join.js';
 import { natFindings } from './nat/findings.js';
 import { rankFindings } from './severity.js';
 import { assembleReport, type Analysis } from './report/assemble.js';
+import { computeGaps } from './path/gaps.js';
 import type { Report } from './path/types.js';
 
 export type { Analysis, PacketPlace } from './report/assemble.js';
@@ -66,7 +68,17 @@ export async function analyzeDetailed(paths: string[], opts: AnalyzeOptions): Pr
     observed.stats.unexplained += traced.unexplained;
 
     const findings = rankFindings([...topology.findings, ...diagnose(traced.diagnosed, topology, observed.points), ...natFindings(traced.diagnosed, topology, observed.points)]);
-    return await assembleReport({ incident, observed, topology, flows: traced.reports, diagnosed: traced.diagnosed, findings, clocks, problems, hash: opts.hash !== false, cwd: opts.cwd });
+    const analysis = await assembleReport({ incident, observed, topology, flows: traced.reports, diagnosed: traced.diagnosed, findings, clocks, problems, hash: opts.hash !== false, cwd: opts.cwd });
+    // 8 gaps: what the evidence cannot judge, and the commands that would answer it.
+    const r = analysis.report;
+    r.gaps = computeGaps({
+      sections: incident.dumps.sections,
+      captures: observed.points.map((p, i) => ({ input: p.input, host: p.host, packets: observed.reads[i]?.packets ?? 0 })),
+      topology,
+      flows: r.flows,
+      inputs: r.inputs,
+    });
+    return analysis;
   } finally {
     await incident.cleanup();
   }

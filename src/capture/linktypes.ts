@@ -36,7 +36,7 @@ const TABLE: readonly LinktypeInfo[] = [
   { value: 105, name: 'IEEE802_11', description: '802.11', supported: false },
   { value: 117, name: 'PFLOG', description: 'OpenBSD pflog file', supported: false },
   { value: 127, name: 'IEEE802_11_RADIO', description: '802.11 plus radiotap header', supported: false },
-  { value: 239, name: 'NFLOG', description: 'Linux netfilter log messages', supported: false },
+  { value: 239, name: 'NFLOG', description: 'Linux netfilter log messages', supported: true },
   { value: 249, name: 'NETLINK', description: 'Linux netlink', supported: false },
 ];
 

@@ -15,6 +15,7 @@
 import type { Frame } from '../capture/frame.js';
 import { fnv1a } from './bytes.js';
 import {
+  L,
   LAYER_NAMES,
   MAX_LAYERS,
   MAX_NETS,
@@ -23,7 +24,9 @@ import {
   type NetHeader,
   type Tunnel,
 } from './packet.js';
+import { linktypeName } from '../capture/linktypes.js';
 import {
+  ETHERTYPE_NAMES,
   ETHERTYPE_DECODERS,
   IP_PROTOCOL_DECODERS,
   LINKTYPE_DECODERS,
@@ -58,6 +61,8 @@ export class Decoder {
   private readonly ethertypes = new Map<number, LayerDecoder>();
   private readonly ipProtos: (LayerDecoder | undefined)[] = new Array(256).fill(undefined);
   private readonly udpPorts = new Map<number, LayerDecoder>();
+  /** Names of what was not decoded, built once each (key: kind * 2^32 + number). */
+  private readonly names = new Map<number, string>();
 
   constructor(opts: DecoderOptions = {}) {
     for (const [lt, fn] of LINKTYPE_DECODERS) this.linktypes.set(lt, fn);
@@ -86,6 +91,7 @@ export class Decoder {
     const fn = this.linktypes.get(f.linktype);
     if (fn === undefined) {
       p.unknownLinktype = true;
+      p.notDecoded = this.named(0, f.linktype, () => `linktype ${f.linktype} ${linktypeName(f.linktype)}`);
     } else {
       fn(this, 0, b.length);
     }
@@ -181,11 +187,29 @@ export class Decoder {
     this.p.payloadEnd = end > off ? end : off;
   }
 
+  /** A name built once per (kind, number). */
+  named(kind: number, n: number, make: () => string): string {
+    const key = kind * 0x100000000 + (n >>> 0);
+    let s = this.names.get(key);
+    if (s === undefined) this.names.set(key, (s = make()));
+    return s;
+  }
+
+  /** Records that decoding stopped at `what` (the first such thing wins): the packet is `skipped`. */
+  notDecoded(what: string): void {
+    if (this.p.notDecoded === '') this.p.notDecoded = what;
+  }
+
   /** Dispatches on an ethertype (or a tunnel's protocol type). */
   ether(type: number, off: number, end: number): void {
     const fn = this.ethertypes.get(type);
     if (fn === undefined) {
-      this.p.unknownEthertype = type;
+      const p = this.p;
+      p.unknownEthertype = type;
+      const inGre = p.layerCount > 0 && p.layerKind[p.layerCount - 1] === L.GRE;
+      const hex = '0x' + type.toString(16).padStart(4, '0');
+      const label = ETHERTYPE_NAMES[type] ?? 'unknown';
+      this.notDecoded(inGre ? this.named(2, type, () => `GRE protocol ${hex} ${label}`) : this.named(1, type, () => `ethertype ${hex} ${label}`));
       this.payload(off, end);
       return;
     }

@@ -61,9 +61,26 @@ export function decodeLlc(c: Decoder, off: number, end: number): void {
       c.ether(u16(b, off + 6), off + 8, end);
       return;
     }
+    c.notDecoded(c.named(5, oui, () => `802.2 SNAP OUI 0x${oui.toString(16).padStart(6, '0')}${oui === 0x00000c ? ' (Cisco: CDP, VTP, PVST)' : ''}`));
     c.payload(off + 8, end);
     return;
   }
-  // Other LLC (STP, IPX, NetBIOS ...): not decoded.
+  // Other LLC (STP, IPX, NetBIOS ...): not decoded, named by its DSAP.
+  const dsap = b[off];
+  c.notDecoded(c.named(9, dsap, () => `802.2 LLC DSAP 0x${dsap.toString(16).padStart(2, '0')}${LLC_SAPS[dsap] ? ' ' + LLC_SAPS[dsap] : ''}`));
   c.payload(off + 3, end);
 }
+
+/** Names of the LLC service access points podpath meets (IEEE 802.2). */
+const LLC_SAPS: Readonly<Record<number, string>> = {
+  0x42: 'STP',
+  0xe0: 'IPX',
+  0xf0: 'NetBIOS',
+  0xfe: 'OSI (IS-IS, CLNP)',
+  0x06: 'IP',
+  0x98: 'ARP',
+  0xbc: 'Banyan VINES',
+  0x04: 'SNA',
+  0xaa: 'SNAP',
+  0x80: 'XNS',
+};

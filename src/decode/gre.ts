@@ -20,13 +20,15 @@
  * The protocol type is an ethertype: 0x6558 transparent Ethernet bridging (gretap, NVGRE) leads to
  * an inner Ethernet frame, 0x0800/0x86DD to IP. Version 1 carries PPP (0x880B): the PPP header
  * (optional FF 03 address/control, 1- or 2-byte protocol; 0x21 IPv4, 0x57 IPv6) is a "ppp" layer.
- * Keep-alives (protocol 0), ERSPAN (0x88BE, 0x22EB) and WCCP (0x883E) stop at the GRE layer.
+ * ERSPAN (0x88BE types I/II, 0x22EB type III) is opened by erspan.ts; MPLS (0x8847/0x8848) by mpls.ts.
+ * Keep-alives (protocol 0) stop at the GRE layer; WCCP (0x883E) and others are named as not decoded.
  */
 import type { Decoder } from './decoder.js';
 import { u16, u32 } from './bytes.js';
 import { L, TUN_GRE } from './packet.js';
 import { decodeIpv4 } from './ipv4.js';
 import { decodeIpv6 } from './ipv6.js';
+import { decodeErspan1, decodeErspan2, decodeErspan3 } from './erspan.js';
 
 export function decodeGre(c: Decoder, off: number, end: number): void {
   if (!c.layer(L.GRE, off)) return;
@@ -35,6 +37,17 @@ export function decodeGre(c: Decoder, off: number, end: number): void {
     n.l4 = L.GRE;
     n.l4Offset = off;
   }
+  greBody(c, off, end);
+}
+
+/** GRE-in-UDP, RFC 8086 (UDP port 4754): a GRE header as the UDP payload (UDP stays the transport). */
+export function decodeGreInUdp(c: Decoder, off: number, end: number): void {
+  if (!c.layer(L.GRE, off)) return;
+  greBody(c, off, end);
+}
+
+/** The GRE header at `off` (its layer already pushed) and what it carries. */
+function greBody(c: Decoder, off: number, end: number): void {
   if (end - off < 4) {
     c.short(L.GRE, end);
     return;
@@ -92,6 +105,16 @@ export function decodeGre(c: Decoder, off: number, end: number): void {
     c.payload(at, end); // keep-alive
     return;
   }
+  if (proto === 0x88be) {
+    // ERSPAN type II has a sequence number in GRE; type I has none and no ERSPAN header.
+    if (version === 0 && flags & 0x1000) decodeErspan2(c, at, end);
+    else decodeErspan1(c, at, end);
+    return;
+  }
+  if (proto === 0x22eb) {
+    decodeErspan3(c, at, end);
+    return;
+  }
   c.ether(proto, at, end);
 }
 
@@ -122,5 +145,8 @@ export function decodePpp(c: Decoder, off: number, end: number): void {
   }
   if (proto === 0x21) decodeIpv4(c, at, end);
   else if (proto === 0x57) decodeIpv6(c, at, end);
-  else c.payload(at, end);
+  else {
+    c.notDecoded(c.named(10, proto, () => `PPP protocol 0x${proto.toString(16).padStart(4, '0')}`));
+    c.payload(at, end);
+  }
 }

@@ -31,6 +31,7 @@ export function decodeNull(c: Decoder, off: number, end: number): void {
   else if (family === 24 || family === 28 || family === 30 || family === 10) decodeIpv6(c, off + 4, end);
   else {
     c.p.unknownEthertype = family;
+    c.notDecoded(c.named(3, family, () => `NULL address family ${family}`));
     c.payload(off + 4, end);
   }
 }

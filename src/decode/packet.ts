@@ -38,6 +38,9 @@ export const L = {
   AH: 17,
   ESP: 18,
   PPP: 19,
+  MPLS: 20,
+  ERSPAN: 21,
+  NFLOG: 22,
 } as const;
 
 /** Names of the layer codes, as they appear in the summary's `layers` (contract). */
@@ -62,6 +65,9 @@ export const LAYER_NAMES: readonly string[] = [
   'ah',
   'esp',
   'ppp',
+  'mpls',
+  'erspan',
+  'nflog',
 ];
 
 /** Network header kinds. */
@@ -283,6 +289,12 @@ export class Packet {
   unknownEthertype = -1;
   /** The frame's link type is not one we decode. */
   unknownLinktype = false;
+  /**
+   * What decoding stopped at, by name ("linktype 239 NFLOG", "ethertype 0x8847 MPLS unicast",
+   * "GRE protocol 0x88be ERSPAN type II"), '' when nothing was left unopened. The strings are
+   * built once per distinct thing (Decoder caches them).
+   */
+  notDecoded = '';
 
   // --- condition
   /** Some layer was cut short (by the end of the captured bytes or an enclosing length). */
@@ -327,6 +339,7 @@ export class Packet {
     this.macDst = -1;
     this.unknownEthertype = -1;
     this.unknownLinktype = false;
+    this.notDecoded = '';
     this.truncated = false;
     this.truncatedLayer = 0;
     this.malformed = false;
@@ -348,12 +361,13 @@ export class Packet {
 
   /**
    * Every packet is exactly one of: malformed (a header is invalid), truncated (a header was cut
-   * short), skipped (no network header: unsupported link type or ethertype), decoded (the rest).
+   * short), skipped (no network header: unsupported link type or ethertype; or an encapsulation
+   * whose payload was not opened, named in `notDecoded`), decoded (the rest).
    */
   get status(): PacketStatus {
     if (this.malformed) return 'malformed';
     if (this.truncated) return 'truncated';
-    if (this.netCount === 0) return 'skipped';
+    if (this.netCount === 0 || this.notDecoded !== '') return 'skipped';
     return 'decoded';
   }
 

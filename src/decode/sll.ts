@@ -47,6 +47,7 @@ export function decodeSll(c: Decoder, off: number, end: number): void {
 export function sllNext(c: Decoder, hatype: number, proto: number, off: number, end: number): void {
   if (hatype === ARPHRD_NETLINK) {
     c.p.unknownEthertype = proto;
+    c.notDecoded(c.named(4, proto, () => `netlink (protocol ${proto})`));
     c.payload(off, end);
     return;
   }

@@ -21,7 +21,9 @@ import { decodeUdp } from './udp.js';
 import { decodeVxlan } from './vxlan.js';
 import { decodeGeneve } from './geneve.js';
 import { decodeIpip4, decodeIpip6 } from './ipip.js';
-import { decodeGre, decodePpp } from './gre.js';
+import { decodeGre, decodeGreInUdp, decodePpp } from './gre.js';
+import { decodeMpls } from './mpls.js';
+import { decodeNflog } from './nflog.js';
 
 /** A layer decoder: decodes the header at `off`, whose bytes end at `end`, then what follows. */
 export type LayerDecoder = (c: Decoder, off: number, end: number) => void;
@@ -39,6 +41,7 @@ export const LINKTYPE_DECODERS: readonly (readonly [number, LayerDecoder, string
   [113, decodeSll, 'LINUX_SLL'],
   [228, decodeIpv4, 'IPV4'],
   [229, decodeIpv6, 'IPV6'],
+  [239, decodeNflog, 'NFLOG'],
   [276, decodeSll2, 'LINUX_SLL2'],
 ];
 
@@ -53,7 +56,65 @@ export const ETHERTYPE_DECODERS: readonly (readonly [number, LayerDecoder, strin
   [0x9100, decodeVlan, 'QinQ (legacy)'],
   [0x9200, decodeVlan, 'QinQ (legacy)'],
   [0x6558, decodeEthernet, 'Transparent Ethernet Bridging'],
+  [0x8847, decodeMpls, 'MPLS unicast'],
+  [0x8848, decodeMpls, 'MPLS multicast'],
 ];
+
+/**
+ * Names of ethertypes podpath meets but does not open (IEEE registry), for the `notDecoded`
+ * counts: what a capture holds that podpath did not decode is named, never silent.
+ */
+export const ETHERTYPE_NAMES: Readonly<Record<number, string>> = {
+  0x0842: 'Wake-on-LAN',
+  0x2000: 'CDP',
+  0x2001: 'NHRP',
+  0x8909: 'Cisco MetaData',
+  0x22eb: 'ERSPAN type III',
+  0x22f0: 'AVTP',
+  0x22f3: 'TRILL',
+  0x6002: 'DEC MOP RC',
+  0x6003: 'DECnet',
+  0x6004: 'DEC LAT',
+  0x809b: 'AppleTalk',
+  0x80f3: 'AARP',
+  0x8137: 'IPX',
+  0x8808: 'Ethernet flow control',
+  0x8809: 'Slow protocols (LACP)',
+  0x880b: 'PPP',
+  0x8847: 'MPLS unicast',
+  0x8848: 'MPLS multicast',
+  0x8863: 'PPPoE discovery',
+  0x8864: 'PPPoE session',
+  0x886d: 'Intel ANS',
+  0x887b: 'HomePlug',
+  0x888e: 'EAPOL (802.1X)',
+  0x8892: 'PROFINET',
+  0x889a: 'HyperSCSI',
+  0x88a2: 'ATA over Ethernet',
+  0x88a4: 'EtherCAT',
+  0x88b5: 'local experimental',
+  0x88b6: 'local experimental',
+  0x88b7: 'OUI extended',
+  0x88be: 'ERSPAN type II',
+  0x88cc: 'LLDP',
+  0x88cd: 'SERCOS III',
+  0x88e1: 'HomePlug AV',
+  0x88e3: 'MRP',
+  0x88e5: 'MACsec',
+  0x88e7: 'PBB (802.1ah)',
+  0x88f7: 'PTP',
+  0x88fb: 'PRP',
+  0x8902: 'CFM (802.1ag)',
+  0x8906: 'FCoE',
+  0x8914: 'FCoE initialization',
+  0x8915: 'RoCE',
+  0x891d: 'TTEthernet',
+  0x892f: 'HSR',
+  0x893a: 'IEEE 1905.1',
+  0x894f: 'NSH',
+  0x9000: 'loopback (configuration test)',
+  0x883e: 'WCCP',
+};
 
 /** IP protocol numbers (IANA), IPv4 protocol / IPv6 next header after extension headers. */
 export const IP_PROTOCOL_DECODERS: readonly (readonly [number, LayerDecoder, string])[] = [
@@ -73,6 +134,8 @@ export const UDP_PORT_DECODERS: readonly (readonly [number, LayerDecoder, string
   [4789, decodeVxlan, 'VXLAN (IANA)'],
   [8472, decodeVxlan, 'VXLAN (Linux default, flannel)'],
   [6081, decodeGeneve, 'Geneve'],
+  [4754, decodeGreInUdp, 'GRE-in-UDP (RFC 8086)'],
+  [6635, decodeMpls, 'MPLS-in-UDP (RFC 7510)'],
 ];
 
 export type UdpTunnelKind = 'vxlan' | 'geneve';

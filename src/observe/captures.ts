@@ -36,6 +36,8 @@ export interface ObserveOptions {
 
 export interface CaptureRead {
   packets: number;
+  /** Packets by what podpath did not open in them (Packet.notDecoded). */
+  notDecoded?: Map<string, number>;
   format?: string;
   problems: string[];
   sha256?: string;
@@ -159,7 +161,12 @@ async function readOne(file: string, ci: number, s: ReadState, opts: ObserveOpti
       const p = decoder.decode(fr);
       const status = p.status;
       stats[status]++;
-      if (status === 'skipped' || status === 'malformed') return;
+      if (p.notDecoded !== '') {
+        const m = (read.notDecoded ??= new Map());
+        m.set(p.notDecoded, (m.get(p.notDecoded) ?? 0) + 1);
+      }
+      // A skipped packet with a network header (an encapsulation not opened) still has its outer flow.
+      if (status === 'malformed') return;
       const n = p.inner;
       if (!n) return;
       let iface: string | undefined;

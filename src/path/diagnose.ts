@@ -9,6 +9,7 @@ import { runningWindow, type CapturePointInfo, type FlowVerdict } from './correl
 const w0 = (c: CapturePointInfo) => runningWindow(c) !== undefined;
 import type { Flow, Journey } from './flows.js';
 import type { Step } from './types.js';
+import { captureOnlyOverlayLoss } from './capture-loss.js';
 
 /** At most this many packets are cited as evidence for one finding. */
 const MAX_EVIDENCE = 6;
@@ -213,6 +214,8 @@ export function diagnose(all: DiagnosedFlow[], topo: Topology, captures: Capture
       evidence: [{ input: c.input }],
     });
   }
+  // Captures only (no path from the dumps): tunnel packets that left one node and never reached the other.
+  if (!findings.some((f) => f.code === 'overlay-blocked')) findings.push(...captureOnlyOverlayLoss(all, topo, captures));
   return findings;
 }
 

@@ -183,6 +183,11 @@ export function explainPath(topo: Topology, q: PathQuery, hints: PathHints = {})
       steps.push({ host: current.name, interface: own.name, action: 'deliver', detail: `${q.dst} is ${current.name}'s own address (on ${own.name})` });
       return steps;
     }
+    if (current.routes.length === 0) {
+      // No routing table was dumped for this host: the path past it is unknown, not a drop (src/path/gaps.ts names the command).
+      steps.push({ host: current.name, interface: arrivedOn, action: 'unknown', detail: `no routing table of ${current.name} in the dumps: where it sends ${q.dst} is unknown`, cause: 'no-dump' });
+      return steps;
+    }
     const r = lookupRoute(current, q.dst);
     if (!r) {
       steps.push({ host: current.name, interface: arrivedOn, action: 'drop', detail: `no route to ${q.dst} in ${current.name}'s routing table`, cause: 'no-route' });

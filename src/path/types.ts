@@ -25,7 +25,7 @@ export const ACTIONS = [
 export type Action = (typeof ACTIONS)[number];
 
 /** Why a path stops at a `drop` or `unknown` step (contract vocabulary, docs/report-json.md). */
-export const STEP_CAUSES = ['no-route', 'blackhole', 'observed-loss', 'underlay-loss', 'no-vtep', 'no-interface', 'no-host', 'other'] as const;
+export const STEP_CAUSES = ['no-route', 'blackhole', 'observed-loss', 'underlay-loss', 'no-vtep', 'no-interface', 'no-host', 'no-dump', 'other'] as const;
 export type StepCause = (typeof STEP_CAUSES)[number];
 
 /** The tunnel of an `encap`/`decap` step, as typed facts (the detail is rendered from them). */
@@ -210,6 +210,39 @@ export interface InputReport {
   /** For dumps: the commands recognised. */
   commands?: string[];
   problems: string[];
+  /**
+   * For captures: what podpath did not open, by name, with the number of packets (additive to
+   * podpath.report/1): a link type ("linktype 239 NFLOG"), an ethertype ("ethertype 0x8847 MPLS")
+   * or an encapsulation whose payload was not decoded ("GRE protocol 0x88be ERSPAN").
+   */
+  notDecoded?: NotDecoded[];
+}
+
+export interface NotDecoded {
+  what: string;
+  packets: number;
+}
+
+/** What kind of evidence is missing (contract vocabulary, docs/report-json.md). */
+export const GAP_CODES = ['no-captures', 'no-dumps', 'no-routes', 'no-addresses', 'no-fdb', 'no-neigh', 'no-pods', 'no-capture-on-path', 'not-decoded'] as const;
+export type GapCode = (typeof GAP_CODES)[number];
+
+/**
+ * One thing the report could not judge, why, and the command that would answer it (additive to
+ * podpath.report/1 as `gaps`).
+ */
+export interface EvidenceGap {
+  code: GapCode;
+  /** What cannot be judged, and why (one sentence, no final period). */
+  what: string;
+  /** The host the command is to be run on (absent: every node). */
+  host?: string;
+  /** The input the gap is about (not-decoded). */
+  input?: string;
+  /** The exact command that would answer it. */
+  command: string;
+  /** Flows the gap leaves unjudged. */
+  flows?: string[];
 }
 
 export interface Stats {
@@ -238,4 +271,6 @@ export interface Report {
   clocks: ClockOffset[];
   stats: Stats;
   problems: string[];
+  /** What could not be judged and which commands would answer it (additive; src/path/gaps.ts). */
+  gaps?: EvidenceGap[];
 }

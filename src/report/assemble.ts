@@ -78,6 +78,7 @@ async function inventory(a: Assembly): Promise<InputReport[]> {
       r.packets = read?.packets ?? 0;
       if (read?.format) r.format = read.format;
       r.problems = read?.problems ?? [];
+      if (read?.notDecoded?.size) r.notDecoded = [...read.notDecoded].sort((x, y) => y[1] - x[1] || (x[0] < y[0] ? -1 : 1)).map(([what, packets]) => ({ what, packets }));
       sha = read?.sha256;
     } else if (f.kind === 'dump') {
       Object.assign(r, inputReasons(f));

@@ -27,6 +27,8 @@ import {
   summarize,
   vanishedAt,
   type Summary,
+  gapParts,
+  notDecodedText,
 } from './summary.js';
 
 const STYLE = `
@@ -407,13 +409,23 @@ function findingsSection(report: Report): string {
   return `<section class="card" id="findings"><h2>Findings<span class="count">${h(fs.length)}</span></h2>${fs.length ? fs.map(findingCard).join('') : '<p class="muted">None.</p>'}</section>`;
 }
 
+function gapsSection(report: Report): string {
+  const gaps = report.gaps ?? [];
+  if (!gaps.length) return '';
+  const items = gaps.map((g) => {
+    const p = gapParts(g);
+    return `<li>${p.where ? `<strong>${h(p.where)}</strong>: ` : ''}${h(p.what)}. Run <code>${h(p.command)}</code>${p.flows ? ` <span class="muted">(${h(p.flows)})</span>` : ''}</li>`;
+  });
+  return `<section class="card" id="gaps"><h2>Evidence gaps<span class="count">${h(gaps.length)}</span></h2><ul class="gaps">${items.join('')}</ul></section>\n`;
+}
+
 function* inputsSection(report: Report): Generator<string> {
   if (!report.inputs.length) return yield '<section class="card" id="inputs"><h2>Inputs</h2><p class="muted">No inputs.</p></section>';
   const rows = mapIter(
     report.inputs,
     (i) =>
       `<tr><td class="ipath"><code>${h(i.path)}</code></td><td>${h(i.kind)}${i.format ? ` <span class="muted">${h(i.format)}</span>` : ''}</td><td>${h(i.host ?? '')}</td><td>${h(i.interface ?? '')}</td>` +
-      `<td class="num">${h(i.packets ?? '')}</td><td class="sha">${h(i.sha256 ?? '')}</td><td>${i.problems.map(h).join('<br>')}${i.commands?.length ? `<div class="muted">${i.commands.map(h).join(', ')}</div>` : ''}</td></tr>`,
+      `<td class="num">${h(i.packets ?? '')}</td><td class="sha">${h(i.sha256 ?? '')}</td><td>${[...i.problems, notDecodedText(i)].filter((x) => x !== '').map(h).join('<br>')}${i.commands?.length ? `<div class="muted">${i.commands.map(h).join(', ')}</div>` : ''}</td></tr>`,
   );
   yield (
     `<section class="card" id="inputs"><h2>Inputs<span class="count">${h(report.inputs.length)}</span></h2>` +
@@ -468,7 +480,7 @@ function* htmlPieces(report: Report): Generator<string> {
   yield* flowsSection(report);
   yield '\n';
   yield* pathsSection(report, s);
-  yield '\n' + findingsSection(report) + '\n';
+  yield '\n' + findingsSection(report) + '\n' + gapsSection(report);
   yield* inputsSection(report);
   yield (
     '\n' +

@@ -55,8 +55,9 @@ export const FLOW = S('id protocol src dst kind verdict packets requests respons
   latency: S('hops rttUs', { hops: S('from to medianUs samples', { from: POINT, to: POINT }) }),
 });
 const STATS = S('packets decoded truncated malformed skipped unexplained');
-const REPORT = S('schema inputs topology flows findings clocks stats problems', {
-  inputs: S('path kind host interface packets format sha256 commands problems'),
+const REPORT = S('schema inputs topology flows findings clocks stats problems gaps', {
+  inputs: S('path kind host interface packets format sha256 commands problems notDecoded', { notDecoded: S('what packets') }),
+  gaps: S('code what host input command flows'),
   topology: TOPOLOGY,
   flows: FLOW,
   findings: FINDING,

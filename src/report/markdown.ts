@@ -8,7 +8,8 @@ import { chunked, joinChunks, mapIter, withNewlines } from './stream.js';
 import type { Report } from '../path/types.js';
 import { buildDiagram, inetAddresses, tunnelLabel, type DiagramPod } from './diagram.js';
 import { escapeMarkdown, markdownCode, mermaidLabel } from './escape.js';
-import { endpointText, evidenceRef, formatUs, latencyText, sortedFindings, summarize } from './summary.js';
+import { endpointText, evidenceRef, formatUs, gapParts, latencyText, notDecodedText, sortedFindings, summarize } from './summary.js';
+import { pushAll } from '../arrays.js';
 
 const md = (s: unknown) => escapeMarkdown(s, 'inline');
 const cell = (s: unknown) => escapeMarkdown(s, 'cell');
@@ -223,6 +224,13 @@ function* markdownLines(report: Report): Generator<string> {
     }
   }
 
+  if (report.gaps?.length) {
+    yield* ['', '## Evidence gaps', ''];
+    for (const g of report.gaps) {
+      const p = gapParts(g);
+      yield `- ${p.where ? `**${md(p.where)}**: ` : ''}${md(p.what)}. Run ${markdownCode(p.command)}${p.flows ? ` (${md(p.flows)})` : ''}`;
+    }
+  }
   yield* ['', '## Inputs', ''];
   if (report.inputs.length) {
     yield* tableMd(
@@ -234,7 +242,7 @@ function* markdownLines(report: Report): Generator<string> {
           cell(i.interface ?? ''),
           i.packets !== undefined ? String(i.packets) : '',
           i.sha256 ? markdownCode(i.sha256, true) : '',
-          cell(i.problems.join('\n')),
+          cell([...i.problems, notDecodedText(i)].filter((x) => x !== '').join('\n')),
         ]),
         ['l', 'l', 'l', 'l', 'r'],
     );

@@ -38,8 +38,11 @@ export interface LostLink {
 }
 
 export interface Summary {
-  /** "ok" when there is no finding above info and no flow lost or unanswered. */
-  status: 'ok' | 'problem' | 'empty';
+  /**
+   * "ok" when there is no finding above info and no flow lost or unanswered; "incomplete" when
+   * the evidence cannot say (no capture read, or nothing in them decoded).
+   */
+  status: 'ok' | 'problem' | 'empty' | 'incomplete';
   worst?: Finding;
   /** "2 findings: 1 critical, 1 warning" (or "no findings"). */
   counts: string;
@@ -136,8 +139,8 @@ export function lostLinks(report: Report): LostLink[] {
     out.push({
       from,
       to,
-      fromAddress: nodeAddress(report.topology, from),
-      toAddress: nodeAddress(report.topology, to),
+      fromAddress: nodeAddress(report.topology, from) ?? (f.subject?.from?.host === from ? f.subject.from.address : undefined),
+      toAddress: nodeAddress(report.topology, to) ?? (f.subject?.to?.host === to ? f.subject.to.address : undefined),
       overlay,
       port,
       vni,
@@ -189,20 +192,48 @@ export function summarize(report: Report): Summary {
   const flows = `${plural(report.flows.length, 'flow')}${vc.length ? ': ' + vc.map((x) => `${x.n} ${x.v}`).join(', ') : ''}`;
   const lost = lostLinks(report);
   const bad = report.flows.some((f) => f.verdict === 'lost' || f.verdict === 'unanswered');
+  const gaps = report.gaps ?? [];
+  const noCaptures = gaps.find((g) => g.code === 'no-captures');
+  if (noCaptures && (!worst || severityRank(worst.severity) > severityRank('error'))) {
+    const rest = new Set(gaps.filter((g) => g.code !== 'no-captures').map((g) => g.what)).size;
+    return { status: 'incomplete', counts, lead, headline: `${noCaptures.what}${rest ? ` (and ${plural(rest, 'more gap')})` : ''}; the evidence gaps say which commands would answer it`, flows, lost };
+  }
+  const notDecoded = report.inputs.flatMap((i) => i.notDecoded ?? []);
+  if (report.flows.length === 0 && notDecoded.length > 0 && (!worst || severityRank(worst.severity) > severityRank('error'))) {
+    const byWhat = new Map<string, number>();
+    for (const n of notDecoded) byWhat.set(n.what, (byWhat.get(n.what) ?? 0) + n.packets);
+    const list = [...byWhat].sort((a, b) => b[1] - a[1]).map(([w, n]) => `${plural(n, 'packet')} of ${w}`);
+    const head = list.slice(0, 3).join(', ') + (list.length > 3 ? `, +${list.length - 3} more` : '');
+    return { status: 'incomplete', counts, lead, headline: `no flow: podpath does not decode what the captures hold (${head})`, flows, lost };
+  }
   if (worst) {
     return { status: 'problem', worst, counts, lead, headline: headlineOf(report, worst, lost), cause: worst.message, flows, lost };
   }
   if (report.flows.length === 0 && report.inputs.length === 0) {
     return { status: 'empty', counts, lead, headline: 'nothing to analyze: no input was read', flows, lost };
   }
+  const unchecked = gaps.filter((g) => g.code !== 'no-pods' && g.code !== 'not-decoded').length;
   return {
     status: bad ? 'problem' : 'ok',
     counts,
     lead,
-    headline: bad ? 'some flows were not answered, but no cause was found' : 'no problem found: every flow reached its destination',
+    headline:
+      (bad ? 'some flows were not answered, but no cause was found' : 'no problem found: every flow reached its destination') +
+      (unchecked ? ` (${plural(unchecked, 'evidence gap')}: paths not fully checked)` : ''),
     flows,
     lost,
   };
+}
+
+/** An input's not-decoded counts, one phrase: "not decoded: 12 packets of linktype 239 NFLOG". */
+export function notDecodedText(i: Report['inputs'][number]): string {
+  const n = i.notDecoded ?? [];
+  return n.length ? `not decoded: ${n.map((x) => `${plural(x.packets, 'packet')} of ${x.what}`).join(', ')}` : '';
+}
+
+/** The evidence gaps, for the renderers: where to run the command, and the flows it would judge. */
+export function gapParts(g: NonNullable<Report['gaps']>[number]): { where: string; what: string; command: string; flows: string } {
+  return { where: g.host ?? (g.code === 'no-pods' ? 'kubectl' : g.input ? '' : 'every node'), what: g.what, command: g.command, flows: g.flows?.length ? `flows ${g.flows.join(', ')}` : '' };
 }
 
 /** "file#12", "file:40", or "file". */

@@ -21,6 +21,8 @@ import {
   summarize,
   underlayInterface,
   vanishedAt,
+  gapParts,
+  notDecodedText,
 } from './summary.js';
 import { maxOf, pushAll } from '../arrays.js';
 
@@ -244,7 +246,7 @@ function* inputsTable(report: Report, columns: number): Generator<string> {
     [SHORT_FROM[i.hostFrom ?? ''] ?? i.hostFrom ?? '', i.interfaceFrom ? (SHORT_FROM[i.interfaceFrom] ?? i.interfaceFrom) : ''].filter(Boolean).join('/'),
     i.interface ?? '',
     i.packets !== undefined ? String(i.packets) : i.commands?.length ? `${i.commands.length} cmds` : '',
-    i.problems.join('\n'),
+    [...i.problems, notDecodedText(i)].filter((x) => x !== '').join('\n'),
   ]);
   yield* fitTableLines(['path', 'kind', 'host', 'from', 'interface', 'packets', 'problems'], rows, columns, [
     { min: 24 },
@@ -329,6 +331,17 @@ function findingsText(report: Report, columns: number): string[] {
   return out.length ? out : ['  none'];
 }
 
+/** What could not be judged, and the command to run (on which host). */
+function gapsText(report: Report, columns: number): string[] {
+  const out: string[] = [];
+  for (const g of report.gaps ?? []) {
+    const p = gapParts(g);
+    pushAll(out, wrap(`${p.where ? `[${p.where}] ` : ''}${p.what}`, columns, '    ', '  - '));
+    pushAll(out, wrap(`run: ${p.command}${p.flows ? `  (${p.flows})` : ''}`, columns, '        ', '      '));
+  }
+  return out;
+}
+
 function statsLine(report: Report): string {
   const s = report.stats;
   return `Packets: ${s.packets} read, ${s.decoded} decoded, ${s.truncated} truncated, ${s.malformed} malformed, ${s.skipped} skipped, ${s.unexplained} unexplained`;
@@ -369,6 +382,10 @@ function* textLines(report: Report, opts: TextOptions): Generator<string> {
   yield* flowsTable(report, columns);
   yield* ['', heading('Findings', columns)];
   yield* findingsText(report, columns);
+  if (report.gaps?.length) {
+    yield* ['', heading('Evidence gaps', columns)];
+    yield* gapsText(report, columns);
+  }
   yield '';
   yield* wrap(statsLine(report), columns);
   const clocks = clockLines(report);

@@ -298,7 +298,9 @@ function mergeLink(d: HostDraft, r: LinkRecord, e: Evidence): void {
   if (r.kind && r.kind !== 'bridge_slave' && !d.linkKind.has(r.name)) d.linkKind.set(r.name, r.kind);
   if (r.vxlan && !i.vxlan) {
     i.vxlan = {};
-    if (r.vxlan.id !== undefined) i.vxlan.vni = r.vxlan.id;
+    // A collect-metadata (`external`) device has no fixed VNI: the VNI is set per packet.
+    if (r.vxlan.external) i.vxlan.external = true;
+    else if (r.vxlan.id !== undefined) i.vxlan.vni = r.vxlan.id;
     if (r.vxlan.dstport !== undefined) i.vxlan.port = r.vxlan.dstport;
     if (r.vxlan.local) i.vxlan.local = normalizeIp(r.vxlan.local) ?? r.vxlan.local;
     if (r.vxlan.dev) {
@@ -309,7 +311,8 @@ function mergeLink(d: HostDraft, r: LinkRecord, e: Evidence): void {
   }
   if (r.geneve && !i.geneve) {
     i.geneve = {};
-    if (r.geneve.id !== undefined) i.geneve.vni = r.geneve.id;
+    if (r.geneve.external) i.geneve.external = true;
+    else if (r.geneve.id !== undefined) i.geneve.vni = r.geneve.id;
     if (r.geneve.dstport !== undefined) i.geneve.port = r.geneve.dstport;
   }
 }

@@ -18,7 +18,7 @@
  *                           input (by path) is kept
  */
 import type { BuildContext } from './build.js';
-import type { Evidence, Finding, Host, Severity, TopoInterface } from './model.js';
+import type { Evidence, Finding, Host, Severity, TopoInterface, Topology } from './model.js';
 import { isLinkLocal, isLoopbackAddress, normalizeIp } from './lookup.js';
 import { isTunnel, podSubnetOf } from './overlay.js';
 
@@ -75,15 +75,45 @@ function overlayFindings(ctx: BuildContext): void {
   }
 }
 
+/**
+ * The tunnel devices that serve one overlay: same type and the same device name on every node
+ * (flannel.1, vxlan.calico, cilium_vxlan), so that two devices on one node (flannel.1 and
+ * vxlan.calico, or a VXLAN per VNI) are never compared with each other. A device whose name is
+ * not shared still joins the group of its type when it is its node's only device of that type.
+ */
+function overlayGroups(overlays: Topology['overlay'], type: 'vxlan' | 'geneve'): Topology['overlay'][] {
+  const ofType = overlays.filter((o) => o.type === type);
+  const byName = new Map<string, Topology['overlay']>();
+  for (const o of ofType) byName.set(o.device, [...(byName.get(o.device) ?? []), o]);
+  const perHost = new Map<string, number>();
+  for (const o of ofType) perHost.set(o.host, (perHost.get(o.host) ?? 0) + 1);
+  const groups: Topology['overlay'][] = [];
+  const lone: Topology['overlay'] = [];
+  for (const list of byName.values()) {
+    if (list.length > 1) groups.push(list);
+    else if (perHost.get(list[0].host) === 1) lone.push(list[0]);
+  }
+  // Single-device nodes whose device names differ: one overlay when they are all alone.
+  if (lone.length > 1 && groups.length === 0) groups.push(lone);
+  return groups;
+}
+
+/** A collect-metadata (`external`) device: the VNI is set per packet, it has no fixed one. */
+function externalDevice(ctx: BuildContext, o: Topology['overlay'][number]): boolean {
+  const h = ctx.topology.hosts.find((x) => x.name === o.host);
+  const i = h?.interfaces.find((x) => x.name === o.device);
+  return i?.vxlan?.external === true || i?.geneve?.external === true;
+}
+
 function vxlanMismatch(ctx: BuildContext): void {
   const overlays = ctx.topology.overlay;
   for (const type of ['vxlan', 'geneve'] as const) {
-    const group = overlays.filter((o) => o.type === type);
+   for (const group of overlayGroups(overlays, type)) {
     for (const field of ['vni', 'port'] as const) {
       const values = new Map<number, typeof group>();
       for (const o of group) {
         const v = o[field];
-        if (v === undefined) continue;
+        if (v === undefined || (field === 'vni' && externalDevice(ctx, o))) continue;
         values.set(v, [...(values.get(v) ?? []), o]);
       }
       if (values.size > 1) {
@@ -91,6 +121,7 @@ function vxlanMismatch(ctx: BuildContext): void {
         add(ctx, 'error', 'vxlan-mismatch', `${type.toUpperCase()} ${field === 'vni' ? 'VNI' : 'UDP port'} differs between nodes (${parts.join('; ')})`, group.flatMap((o) => (o.evidence ?? []).slice(0, 1)));
       }
     }
+   }
   }
   // Captured tunnel packets that leave a node with another VNI/port than its device is set to.
   for (const c of ctx.captures) {
@@ -99,7 +130,7 @@ function vxlanMismatch(ctx: BuildContext): void {
       if (!o) continue;
       const bad: string[] = [];
       if (o.port !== undefined && t.port !== o.port) bad.push(`UDP port ${t.port} (device: ${o.port})`);
-      if (o.vni !== undefined && t.vni !== undefined && t.vni !== o.vni) bad.push(`VNI ${t.vni} (device: ${o.vni})`);
+      if (o.vni !== undefined && t.vni !== undefined && t.vni !== o.vni && !externalDevice(ctx, o)) bad.push(`VNI ${t.vni} (device: ${o.vni})`);
       if (bad.length) {
         add(ctx, 'error', 'vxlan-mismatch', `${o.host} ${o.device}: captured tunnel packets carry ${bad.join(', ')}`, [
           ...(o.evidence ?? []).slice(0, 1),
@@ -174,8 +205,22 @@ function duplicates(ctx: BuildContext): void {
     if (list.length < 2) continue;
     add(ctx, 'error', 'duplicate-address', `${addr} is on ${list.map((x) => `${x.host.name} ${x.itf.name}`).join(' and ')}`, list.flatMap((x) => x.itf.evidence.slice(0, 1)));
   }
-  // Running pods sharing an address (host-network pods share the node's: not counted).
-  const nodeIps = new Set(ctx.topology.hosts.map((h) => h.underlay?.address).filter(Boolean));
+  // Running pods sharing an address. hostNetwork pods (etcd, apiserver, kube-proxy, CNI daemonsets)
+  // share their node's address by design: an address of a node (its underlay, any address a node's
+  // dumps hold, the INTERNAL-IP or EXTERNAL-IP of `kubectl get nodes -o wide`), or one shared only by
+  // pods of one same node, is never a duplicate.
+  const nodeIps = new Set<string>();
+  for (const h of ctx.topology.hosts) {
+    if (h.role !== 'node') continue;
+    if (h.underlay?.address) nodeIps.add(h.underlay.address);
+    for (const i of h.interfaces) for (const a of i.addresses) nodeIps.add(a.address);
+  }
+  for (const n of ctx.kubectlNodes) {
+    for (const ip of [n.record.internalIp, n.record.externalIp]) {
+      const x = ip ? normalizeIp(ip) : undefined;
+      if (x) nodeIps.add(x);
+    }
+  }
   const pods = new Map<string, typeof ctx.kubectlPods>();
   for (const p of ctx.kubectlPods) {
     const ip = normalizeIp(p.record.ip);
@@ -186,6 +231,8 @@ function duplicates(ctx: BuildContext): void {
   }
   for (const [ip, list] of pods) {
     if (list.length < 2) continue;
+    const onNodes = new Set(list.map((p) => p.record.node));
+    if (onNodes.size === 1 && list.every((p) => p.record.node)) continue; // hostNetwork pods of one node
     // The same pod name listed twice (several kubectl outputs) is one pod.
     add(ctx, 'error', 'duplicate-address', `${ip} is the address of running pods ${list.map((p) => `${p.record.namespace ? `${p.record.namespace}/` : ''}${p.record.name}`).join(' and ')}`, list.map((p) => p.evidence));
   }

@@ -47,8 +47,9 @@ export interface TopoInterface {
   /** Lower device of a stacked interface (`eth0.100@eth0`, a VXLAN device's `dev`). */
   lower?: string;
   state?: string;
-  vxlan?: { vni?: number; port?: number; local?: string; dev?: string; learning?: boolean };
-  geneve?: { vni?: number; port?: number };
+  /** `external`: a collect-metadata device (no fixed VNI; additive to podpath.topology/1). */
+  vxlan?: { vni?: number; port?: number; local?: string; dev?: string; learning?: boolean; external?: boolean };
+  geneve?: { vni?: number; port?: number; external?: boolean };
   /** Bridge ports (for kind bridge). */
   ports?: string[];
   /** Bridge VLANs per port (from `bridge vlan`); empty when the bridge does no VLAN filtering. */

@@ -304,7 +304,7 @@ export function buildOverlay(ctx: BuildContext): Overlay[] {
         );
         const first = seen[0];
         if (first) {
-          if (ov.vni === undefined && first.t.vni !== undefined) ov.vni = first.t.vni;
+          if (ov.vni === undefined && first.t.vni !== undefined && !dev.vxlan?.external && !dev.geneve?.external) ov.vni = first.t.vni;
           if (ov.port === undefined) ov.port = first.t.port;
           ov.evidence!.push({ input: first.c.input, packet: first.t.packet, text: tunnelText(first.t) });
         }

@@ -37,7 +37,6 @@ const KNOWN: Record<string, { packets: number[] | '*'; why: string }> = {
     packets: [1],
     why: 'an IPv6 packet under link type IPV4 (228): tcpdump 4.99.3 decodes it as IPv6, master (and podpath) call it invalid',
   },
-  'mpls-over-udp.pcap': { packets: '*', why: 'MPLS in UDP (RFC 7510, port 6635) is not decoded: no inner header' },
   'nsh-over-vxlan-gpe.pcap': { packets: '*', why: 'VXLAN-GPE (port 4790) and NSH are not decoded: no inner header' },
 };
 
