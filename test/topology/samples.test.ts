@@ -33,7 +33,14 @@ interface Lab {
   scenario: string;
   nodes: string[];
   hosts: { name: string; role: string; node?: string; folder: string | null; interfaces: LabInterface[]; routes: { dst: string; gateway?: string; dev?: string }[] }[];
-  overlay: Record<string, { device: string; vni: number; port: number; local: string; subnet: string; remotes: { subnet: string; vtep: string; gateway: string; host: string }[] }>;
+  /**
+   * A collect-metadata device (cilium-geneve) has no `vni` and no single `subnet`: `subnets` lists
+   * the node's networks, and each remote carries the `vni` its encap route sends with.
+   */
+  overlay: Record<
+    string,
+    { device: string; vni?: number; port: number; local: string; subnet?: string; subnets?: string[]; remotes: { subnet: string; vtep: string; gateway: string; host: string; vni?: number }[] }
+  >;
   pods: { name: string; namespace: string; ip: string; host: string }[];
   captures: { file: string; host: string; interface: string }[];
 }
@@ -59,7 +66,6 @@ async function load(dir: string, cwd = DIR): Promise<Topology> {
  * here, and the run says so. Remove a line when the topology gets the scenario right.
  */
 const NOT_YET: Record<string, string> = {
-  'cilium-geneve': 'the cilium_host/cilium_net veth pair is not joined',
   'mtu-fragments': "Calico's blackhole /26 is not taken as the node's pod subnet",
   'stale-vtep': 'a stale fdb VTEP is attributed to the node owning the subnet',
 };
@@ -102,7 +108,8 @@ for (const scenario of scenarios) {
     // Routes: ip route, route -n and the pasted session give each route once.
     for (const lh of dumped) {
       const h = t.hosts.find((x) => x.name === lh.name)!;
-      const want = lh.routes.map((r) => `${r.dst === 'default' ? '0.0.0.0/0' : r.dst.includes('/') ? r.dst : `${r.dst}/32`} ${r.gateway ?? '-'} ${r.dev ?? '-'}`).sort();
+      const host = (d: string) => `${d}/${d.includes(':') ? 128 : 32}`;
+      const want = lh.routes.map((r) => `${r.dst === 'default' ? '0.0.0.0/0' : r.dst.includes('/') ? r.dst : host(r.dst)} ${r.gateway ?? '-'} ${r.dev ?? '-'}`).sort();
       const got = h.routes.filter((r) => !r.table).map((r) => `${r.destination} ${r.gateway ?? '-'} ${r.interface ?? '-'}`).sort();
       if (got.length === 0 && !h.inputs.some((i) => /route|session/.test(i))) continue; // no route dump in its folder
       assert.equal(got, want, `${lh.name} routes`);
@@ -119,17 +126,24 @@ for (const scenario of scenarios) {
     assert.equal(t.overlay.map((o) => o.host).sort(), Object.keys(lab.overlay).sort(), 'overlay hosts');
     for (const [node, lo] of Object.entries(lab.overlay)) {
       const o = t.overlay.find((x) => x.host === node)!;
+      // The node's (IPv4) pod subnet: one of the lab's `subnets` when it lists several.
+      const subnet = lo.subnets ? lo.subnets.find((s) => s === o.subnet) : lo.subnet;
+      assert.ok(!lo.subnets || o.subnet !== undefined, `${node}: pod subnet found`);
       assert.equal(
         { device: o.device, vni: o.vni, port: o.port, local: o.local, subnet: o.subnet },
-        { device: lo.device, vni: lo.vni, port: lo.port, local: lo.local, subnet: lo.subnet },
+        { device: lo.device, vni: lo.vni, port: lo.port, local: lo.local, subnet },
         `${node} overlay`,
       );
       assert.equal(
-        o.remotes.map((r) => ({ subnet: r.subnet, vtep: r.vtep, gateway: r.gateway, host: r.host })),
-        lo.remotes.map((r) => ({ subnet: r.subnet, vtep: r.vtep, gateway: r.gateway, host: r.host })).sort((a, b) => (a.subnet < b.subnet ? -1 : 1)),
+        o.remotes.map((r) => ({ subnet: r.subnet, vtep: r.vtep, gateway: r.gateway, host: r.host, vni: r.vni })),
+        lo.remotes.map((r) => ({ subnet: r.subnet, vtep: r.vtep, gateway: r.gateway, host: r.host, vni: r.vni })).sort((a, b) => (a.subnet < b.subnet ? -1 : 1)),
         `${node} remotes`,
       );
-      assert.ok(o.remotes.every((r) => r.source === 'fdb'), `${node}: the lab dumps fdb and neigh, so every remote is linked by fdb`);
+      // The lab dumps fdb and neigh, so every remote is linked by fdb; encap routes name their endpoint.
+      for (const r of o.remotes) {
+        const want = lo.remotes.find((x) => x.subnet === r.subnet)?.vni !== undefined ? 'encap' : 'fdb';
+        assert.is(r.source, want, `${node} ${r.subnet}: linked by ${want}`);
+      }
     }
     // Capture points.
     for (const c of lab.captures) {
