@@ -509,8 +509,8 @@ function inferTunnels(d: HostDraft): void {
     if (!type) continue;
     const encap = d.host.routes.filter((r) => r.interface === i.name && r.encap?.type === 'ip' && r.encap.dst);
     const said = d.linkKind.get(i.name);
-    const kindText = said ? `ip -d link says ${said}` : `no ip -d link kind`;
-    const why = `${kindText}; taken as a ${type === 'geneve' ? 'Geneve' : 'VXLAN'} device by its name ${i.name}${encap.length ? ` and the ${encap.length} encap route(s) into it (${encap.map((r) => `${r.destination} id ${r.encap!.id ?? '?'} dst ${r.encap!.dst}`).join(', ')})` : ''}`;
+    const routes = encap.map((r) => `${r.destination} id ${r.encap!.id ?? '?'} dst ${r.encap!.dst}`).join(', ');
+    const why = `its name${encap.length ? ` and the ${encap.length} encap route(s) into it (${routes})` : ''}, although ${said ? `ip -d link says ${said}` : 'no ip -d link gives its kind'}`;
     i.tunnelInferred = { type, reason: why };
   }
 }

@@ -46,7 +46,7 @@ export function addFindings(ctx: BuildContext): void {
   for (const h of ctx.topology.hosts) {
     for (const i of h.interfaces) {
       if (!i.tunnelInferred) continue;
-      add(ctx, 'info', 'tunnel-inferred', `${h.name}: ${i.name} is taken as a ${i.tunnelInferred.type === 'geneve' ? 'Geneve' : 'VXLAN'} tunnel (${i.tunnelInferred.reason}); its encapsulation is inferred, not read from the device`, i.evidence.slice(0, 1));
+      add(ctx, 'info', 'tunnel-inferred', `${h.name}: ${i.name} is taken as a ${i.tunnelInferred.type === 'geneve' ? 'Geneve' : 'VXLAN'} tunnel by ${i.tunnelInferred.reason}: its encapsulation is inferred, not read from the device`, i.evidence.slice(0, 1));
     }
     if (h.underlay?.source === 'name') {
       add(
