@@ -209,6 +209,21 @@ function tunnelText(t: CaptureFacts['tunnels'][number]): string {
   return `${t.outerSrc} > ${t.outerDst} udp/${t.port}${t.vni !== undefined ? ` vni ${t.vni}` : ''}`;
 }
 
+/** The other node whose pod subnet is `subnet`, or that kubectl places pods of `subnet` on. */
+function hostOfSubnet(ctx: BuildContext, except: Host, subnet: string): { host: Host; evidence: Evidence[] } | undefined {
+  for (const h of ctx.topology.hosts) {
+    if (h === except || h.role !== 'node') continue;
+    const ps = podSubnetOf(h);
+    if (ps && ps.subnet === subnet) return { host: h, evidence: ps.evidence };
+  }
+  const k = ctx.kubectlPods.find((p) => {
+    const ip = normalizeIp(p.record.ip);
+    return ip !== undefined && subnetContains(subnet, ip);
+  });
+  const n = k ? ctx.topology.hosts.find((h) => h !== except && h.role === 'node' && sameNodeName(k.record.node, h.name)) : undefined;
+  return k && n ? { host: n, evidence: [k.evidence] } : undefined;
+}
+
 function resolveRemote(ctx: BuildContext, host: Host, dev: TopoInterface, route: TopoRoute, local: string | undefined): OverlayRemote {
   const remote: OverlayRemote = { subnet: route.destination, source: 'route', evidence: [route.evidence] };
   if (route.gateway) remote.gateway = route.gateway;
@@ -223,6 +238,15 @@ function resolveRemote(ctx: BuildContext, host: Host, dev: TopoInterface, route:
     remote.source = 'encap';
     const h2 = hostByUnderlay(ctx, encapDst, host);
     if (h2) remote.host = h2.name;
+    else {
+      // An endpoint no node has: the node whose pod subnet (or kubectl pods) the route leads to
+      // names the host, so a stale endpoint shows as an overlay-conflict.
+      const owner = hostOfSubnet(ctx, host, route.destination);
+      if (owner) {
+        remote.host = owner.host.name;
+        remote.evidence.push(...owner.evidence);
+      }
+    }
     return remote;
   }
 

@@ -337,6 +337,43 @@ test('capture-point-inferred: cross-node with the worker eth0.pcap renamed trace
     },
   ));
 
+const CILIUM = scenarios.includes('cilium-geneve') ? 'cilium-geneve' : undefined;
+
+test('overlay-conflict: cilium-geneve with the control plane encap endpoint for 10.0.1.0/24 edited to 10.32.7.99', () =>
+  withVariant(
+    CILIUM,
+    (d) => edit(d, CP, /(10\.0\.1\.0\/24 +encap ip id 48312 src 0\.0\.0\.0 dst )10\.32\.7\.224/, '$110.32.7.99', ['ip-route.txt']),
+    (t) => {
+      const r = t.overlay.find((o) => o.host === CP)!.remotes.find((x) => x.subnet === '10.0.1.0/24')!;
+      assert.equal([r.source, r.vtep, r.vni, r.host], ['encap', '10.32.7.99', 48312, WK]);
+      const f = find(t, 'overlay-conflict');
+      assert.is(f.length, 1, JSON.stringify(t.findings));
+      assert.ok(f[0].message.includes(`encap sends 10.0.1.0/24 to VTEP 10.32.7.99, but ${WK}'s underlay address is 10.32.7.224`), f[0].message);
+      // The IPv6 route still names the right endpoint.
+      const v6 = t.overlay.find((o) => o.host === CP)!.remotes.find((x) => x.subnet === 'fd00:10:0:1::/64')!;
+      assert.equal([v6.vtep, v6.host], ['10.32.7.224', WK]);
+      assert.is(find(t, 'missing-fdb').length, 0, 'encap routes need no fdb');
+    },
+  ));
+
+test('cilium-geneve without ip -d link: cilium_geneve is a geneve device by its name, cilium_host/cilium_net still pair', () =>
+  withVariant(
+    CILIUM,
+    (d) => {
+      unlinkSync(join(d, CP, 'ip-d-link.txt'));
+      unlinkSync(join(d, WK, 'ip-d-link.txt'));
+    },
+    (t) => {
+      const h = t.hosts.find((x) => x.name === CP)!;
+      const g = h.interfaces.find((i) => i.name === 'cilium_geneve')!;
+      assert.equal([g.kind, g.tunnelInferred], ['geneve', undefined]);
+      assert.equal(['cilium_host', 'cilium_net', 'lxc760fe213fc21'].map((n) => h.interfaces.find((i) => i.name === n)!.kind), ['veth', 'veth', 'veth']);
+      assert.is(h.interfaces.find((i) => i.name === 'cilium_net')!.peer, `${CP}/cilium_host`);
+      assert.is(find(t, 'tunnel-inferred').length, 0);
+      assert.equal(t.overlay.map((o) => [o.host, o.device, o.vni, o.remotes.length]), [[CP, 'cilium_geneve', undefined, 2], [WK, 'cilium_geneve', undefined, 2]]);
+    },
+  ));
+
 test('pod namespace: intra-pod test/ joined to the worker veth; role from its dumps', () =>
   withVariant(
     INTRA,
