@@ -7,7 +7,7 @@
  *   default proto static metric 100
  *           nexthop via 10.0.0.1 dev eth0 weight 1
  */
-import type { DumpParser, DumpProblem, RouteRecord } from './types.js';
+import type { DumpParser, DumpProblem, RouteEncap, RouteRecord } from './types.js';
 import { ProblemList, detectJson, isIP, isObj, nonBlank, num, numbered, readJson, startsLikeJson, str, toInt, words } from './text.js';
 import { abbrev, ipObject } from './typed.js';
 
@@ -15,6 +15,41 @@ const TYPES = new Set(['unicast', 'local', 'broadcast', 'multicast', 'blackhole'
 const KEYWORDS = new Set(['via', 'dev', 'proto', 'scope', 'src', 'metric', 'table', 'onlink', 'linkdown', 'pref', 'expires', 'mtu', 'nexthop', 'tos', 'dsfield', 'realm', 'realms', 'advmss', 'error', 'hoplimit', 'rtt', 'rttvar', 'initcwnd', 'weight', 'pervasive', 'offload', 'trap', 'uid', 'cache', 'congctl', 'features', 'quickack', 'window', 'cwnd', 'ssthresh', 'reordering', 'fastopen_no_cookie', 'initrwnd', 'lock', 'nhid', 'encap', 'rto_min', 'notify', 'from']);
 const WITH_VALUE = new Set(['proto', 'scope', 'src', 'metric', 'table', 'pref', 'expires', 'mtu', 'tos', 'dsfield', 'realm', 'realms', 'advmss', 'error', 'hoplimit', 'rtt', 'rttvar', 'initcwnd', 'weight', 'uid', 'congctl', 'features', 'quickack', 'window', 'cwnd', 'ssthresh', 'reordering', 'initrwnd', 'nhid', 'rto_min', 'from', 'fastopen_no_cookie']);
 const FLAG_WORDS = new Set(['onlink', 'linkdown', 'pervasive', 'offload', 'trap', 'notify', 'dead', 'rt_offload', 'rt_trap', 'rt_offload_failed']);
+
+/** Words of `encap ip` / `encap ip6` with a value, and flag words (iproute2 print_encap_ip{,6}). */
+const ENCAP_IP_VALUE = new Set(['id', 'src', 'dst', 'ttl', 'tos', 'hoplimit', 'tc', 'geneve_opts', 'vxlan_opts', 'erspan_opts']);
+const ENCAP_IP_FLAG = new Set(['key', 'csum', 'seq']);
+/** Route words that end an encap of another type (mpls labels, seg6 segments, bpf programs). */
+const ENCAP_END = new Set(['via', 'dev', 'proto', 'scope', 'metric', 'table', 'onlink', 'linkdown', 'pref', 'mtu', 'nexthop']);
+
+/**
+ * Reads `encap TYPE ...` starting at ws[i] (the word after `encap`); returns the encap and the
+ * index of its last word.
+ */
+function readEncap(ws: string[], i: number): { encap: RouteEncap; end: number } {
+  const encap: RouteEncap = { type: ws[i] ?? '' };
+  let k = i + 1;
+  if (encap.type === 'ip' || encap.type === 'ip6') {
+    for (; k < ws.length; k++) {
+      const w = ws[k];
+      if (ENCAP_IP_FLAG.has(w)) (encap.flags ??= []).push(w);
+      else if (ENCAP_IP_VALUE.has(w) && k + 1 < ws.length) {
+        const v = ws[++k];
+        if (w === 'id') {
+          const n = toInt(v);
+          if (n !== undefined && n >= 0) encap.id = n;
+        } else if (w === 'src') encap.src = v;
+        else if (w === 'dst') encap.dst = v;
+        else if (w === 'ttl' || w === 'hoplimit') encap.ttl = toInt(v);
+        else if (w === 'tos' || w === 'tc') encap.tos = v;
+      } else break;
+    }
+  } else {
+    while (k < ws.length && !ENCAP_END.has(ws[k])) k++;
+  }
+  if (encap.ttl === undefined) delete encap.ttl;
+  return { encap, end: k - 1 };
+}
 
 const NUD_STATES = new Set(['PERMANENT', 'NOARP', 'REACHABLE', 'STALE', 'INCOMPLETE', 'DELAY', 'PROBE', 'FAILED']);
 
@@ -137,7 +172,11 @@ function parseText(lines: string[], firstLine: number): { records: RouteRecord[]
       else if (w === 'src') r.src = ws[++i];
       else if (w === 'table') r.table = ws[++i];
       else if (w === 'metric' || w === 'priority' || w === 'preference') r.metric = toInt(ws[++i]);
-      else if (FLAG_WORDS.has(w)) {
+      else if (w === 'encap') {
+        const e = readEncap(ws, i + 1);
+        r.encap = e.encap;
+        i = e.end;
+      } else if (FLAG_WORDS.has(w)) {
         flags.push(w);
         if (w === 'onlink') r.onlink = true;
       } else if (w === 'lock') continue;
@@ -180,6 +219,13 @@ function parseJson(lines: string[], firstLine: number): { records: RouteRecord[]
     const bad = destinationProblem(o.dst);
     if (bad) {
       if (problems.length < 20) problems.push({ line, message: `${bad}: not a route` });
+      continue;
+    }
+    if (typeof o.encap === 'string') {
+      // `ip -j route` prints the route's destination and the encap endpoint under the same key
+      // "dst" (iproute2 6.x): the parsed object keeps only the endpoint.
+      if (problems.length < 20)
+        problems.push({ line, message: `encap ${o.encap} route: ip -j route gives the destination and the tunnel endpoint the same key "dst", so the destination is lost; use \`ip route show\` (text) for encap routes` });
       continue;
     }
     const r: RouteRecord = { destination: '', line };

@@ -94,9 +94,28 @@ export interface RouteRecord {
   src?: string;
   table?: string;
   nexthops?: { gateway?: string; interface?: string; weight?: number }[];
+  /**
+   * A lightweight-tunnel encapsulation (`encap ip id 48312 src 0.0.0.0 dst 10.32.7.224 ttl 0 tos 0`):
+   * the tunnel id (VNI) and endpoint a collect-metadata (external) VXLAN/Geneve device uses for
+   * packets of this route. `type` is the word after `encap` (ip, ip6, mpls, seg6, bpf, ...).
+   */
+  encap?: RouteEncap;
   /** "inet" or "inet6", from the destination or gateway. */
   family?: 'inet' | 'inet6';
   line: number;
+}
+
+export interface RouteEncap {
+  type: string;
+  /** Tunnel id (`id`): the VNI for VXLAN/Geneve. */
+  id?: number;
+  src?: string;
+  /** Remote tunnel endpoint (`dst`). */
+  dst?: string;
+  ttl?: number;
+  tos?: string;
+  /** Flag words (`key`, `csum`, `seq`). */
+  flags?: string[];
 }
 
 export interface BridgeVlanRecord {

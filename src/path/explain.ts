@@ -30,7 +30,17 @@ export interface PathHints {
 const MAX_HOPS = 8;
 
 export function podByIp(topo: Topology, ip: string): Pod | undefined {
-  return topo.pods.find((p) => p.ip === ip);
+  return topo.pods.find((p) => p.ip === ip) ?? topo.pods.find((p) => p.ips?.includes(ip));
+}
+
+/**
+ * Routed datapaths (Cilium: no bridge, one host route per pod address into its veth,
+ * `10.0.1.23 dev lxcc6d5a17a375a`): the node's veth for `ip`, and that route.
+ */
+function routedVeth(node: Host, ip: string): { veth: string; route: TopoRoute } | undefined {
+  const r = lookupRoute(node, ip);
+  if (!r || r.gateway || r.type || !r.interface || !/\/(32|128)$/.test(r.destination)) return undefined;
+  return iface(node, r.interface)?.kind === 'veth' ? { veth: r.interface, route: r } : undefined;
 }
 
 function hostByName(topo: Topology, name: string | undefined): Host | undefined {
@@ -80,6 +90,8 @@ interface Attachment {
   node?: Host;
   bridge?: TopoInterface;
   veth?: string;
+  /** No bridge: the node routes to and from the pod's veth (Cilium's lxc devices). */
+  routed?: boolean;
   /** Why the veth is unknown, when it is. */
   vethMissing?: string;
 }
@@ -93,6 +105,10 @@ function attach(topo: Topology, ip: string, hints: PathHints): Attachment {
   const name = pod?.name ?? ip;
   if (!node) return { pod, name };
   const bridge = bridgeFor(node, ip);
+  if (!bridge) {
+    const rv = routedVeth(node, ip);
+    if (rv) return { pod, name, node, veth: rv.veth, routed: true };
+  }
   // A pod namespace host with dumps, joined by its veth peer.
   const podHost = topo.hosts.find((h) => h.role === 'pod' && h.interfaces.some((i) => i.addresses.some((a) => a.address === ip)));
   if (podHost) {
@@ -145,7 +161,12 @@ export function explainPath(topo: Topology, q: PathQuery, hints: PathHints = {})
   let current: Host | undefined;
   let arrivedOn: string | undefined;
 
-  if (srcAt.node && srcOwner?.host.role !== 'node') {
+  if (srcAt.node && srcAt.routed && srcOwner?.host.role !== 'node') {
+    // A pod of a routed datapath: leaves its eth0 into its veth, where the node routes it.
+    steps.push({ host: srcAt.name, interface: 'eth0', action: 'send', detail: `${what}${q.src} -> ${q.dst} leaves ${srcAt.pod ? `pod ${srcAt.name}` : q.src} through eth0` });
+    current = srcAt.node;
+    arrivedOn = srcAt.veth;
+  } else if (srcAt.node && srcOwner?.host.role !== 'node') {
     // A pod: leaves its eth0 into its veth, enters the node's bridge.
     steps.push({ host: srcAt.name, interface: 'eth0', action: 'send', detail: `${what}${q.src} -> ${q.dst} leaves ${srcAt.pod ? `pod ${srcAt.name}` : q.src} through eth0` });
     const br = srcAt.bridge?.name ?? 'bridge';
@@ -180,6 +201,12 @@ export function explainPath(topo: Topology, q: PathQuery, hints: PathHints = {})
     // Reached a host that owns the destination address.
     const own = current.interfaces.find((i) => i.addresses.some((a) => a.address === q.dst));
     if (own) {
+      // Routed from a pod's veth to a local address: received there, it never crosses `own`.
+      if (srcAt.routed && arrivedOn === srcAt.veth && current === srcAt.node && arrivedOn !== undefined && own.name !== arrivedOn) {
+        steps.push({ host: current.name, interface: arrivedOn, action: 'route', detail: `enters ${current.name} through ${srcAt.name}'s veth ${arrivedOn}` });
+        steps.push({ host: current.name, interface: arrivedOn, action: 'deliver', detail: `${q.dst} is ${current.name}'s own address (on ${own.name}): received on ${arrivedOn}` });
+        return steps;
+      }
       steps.push({ host: current.name, interface: own.name, action: 'deliver', detail: `${q.dst} is ${current.name}'s own address (on ${own.name})` });
       return steps;
     }
@@ -215,6 +242,20 @@ export function explainPath(topo: Topology, q: PathQuery, hints: PathHints = {})
       finishAtPod(steps, dstAt, q, what);
       return steps;
     }
+    // Routed delivery into a pod's veth (no bridge): the node's host route for the pod.
+    if (outIf?.kind === 'veth' && !r.gateway && dstAt.node === current && (dstAt.routed || !dstAt.bridge)) {
+      const last = steps[steps.length - 1];
+      const here = (i: string | undefined) => last !== undefined && last.host === current!.name && last.interface === i;
+      if (arrivedOn && arrivedOn !== outIf.name && !here(arrivedOn)) {
+        steps.push({ ...routeStep, interface: arrivedOn, detail: `enters ${current.name} through ${arrivedOn}; ${routeStep.detail}` });
+        routeStep.action = 'route';
+      }
+      routeStep.interface = outIf.name;
+      routeStep.detail += `: out ${outIf.name} to ${dstAt.name}`;
+      steps.push(routeStep);
+      steps.push({ host: dstAt.name, interface: 'eth0', action: 'deliver', detail: `${what}reaches ${dstAt.pod ? `pod ${dstAt.name}` : q.dst} on eth0` });
+      return steps;
+    }
     steps.push(routeStep);
     if (isOverlayDevice(current, r.interface, topo)) {
       const ov = overlayOf(topo, current.name, r.interface);
@@ -232,15 +273,17 @@ export function explainPath(topo: Topology, q: PathQuery, hints: PathHints = {})
         return steps;
       }
       const local = ov?.local ?? '?';
+      // A collect-metadata device sends with the VNI of the route (Cilium: the sender's identity).
+      const vni = remote.vni ?? ov?.vni;
       steps.push({
         host: current.name,
         interface: dev,
         action: 'encap',
         detail:
-          `${dev} ${type.toUpperCase()} VNI ${ov?.vni ?? '?'}: outer ${local} -> ${remote.vtep}:${ov?.port ?? '?'} (VTEP from ${remote.source})` +
-          (type === 'vxlan' && ov?.port === 8472 ? `; tcpdump before 4.99.6 prints UDP 8472 as "OTV ... instance ${ov?.vni ?? '?'}"` : ''),
+          `${dev} ${type.toUpperCase()} VNI ${vni ?? '?'}${remote.vni !== undefined && ov?.vni === undefined ? ' (from the route\'s encap)' : ''}: outer ${local} -> ${remote.vtep}:${ov?.port ?? '?'} (VTEP from ${remote.source})` +
+          (type === 'vxlan' && ov?.port === 8472 ? `; tcpdump before 4.99.6 prints UDP 8472 as "OTV ... instance ${vni ?? '?'}"` : ''),
         evidence: remote.evidence,
-        tunnel: stepTunnel(type, ov?.vni, ov?.port, local, remote.vtep),
+        tunnel: stepTunnel(type, vni, ov?.port, local, remote.vtep),
       });
       const under = lookupRoute(current, remote.vtep);
       const nic = under?.interface ?? iface(current, ov?.local ? ownerOf(topo, ov.local)?.interface.name : undefined)?.name;
@@ -258,7 +301,7 @@ export function explainPath(topo: Topology, q: PathQuery, hints: PathHints = {})
       const farNic = ownerOf(topo, remote.vtep)?.interface.name;
       steps.push({ host: far.name, interface: farNic, action: 'underlay', detail: `UDP ${ov?.port ?? '?'} from ${local} arrives on ${far.name}'s ${farNic ?? '?'}` });
       const farDev = topo.overlay.find((o) => o.host === far.name && o.type === type)?.device ?? dev;
-      steps.push({ host: far.name, interface: farDev, action: 'decap', detail: `${farDev} decapsulates VNI ${ov?.vni ?? '?'}: inner ${q.src} -> ${q.dst}`, tunnel: stepTunnel(type, ov?.vni, ov?.port, local, remote.vtep) });
+      steps.push({ host: far.name, interface: farDev, action: 'decap', detail: `${farDev} decapsulates VNI ${vni ?? '?'}: inner ${q.src} -> ${q.dst}`, tunnel: stepTunnel(type, vni, ov?.port, local, remote.vtep) });
       current = far;
       arrivedOn = farDev;
       continue;

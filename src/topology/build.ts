@@ -308,12 +308,14 @@ function mergeLink(d: HostDraft, r: LinkRecord, e: Evidence): void {
       i.lower ??= r.vxlan.dev;
     }
     if (r.vxlan.learning !== undefined) i.vxlan.learning = r.vxlan.learning;
+    if (r.vxlan.external) i.vxlan.external = true;
   }
   if (r.geneve && !i.geneve) {
     i.geneve = {};
     if (r.geneve.external) i.geneve.external = true;
     else if (r.geneve.id !== undefined) i.geneve.vni = r.geneve.id;
     if (r.geneve.dstport !== undefined) i.geneve.port = r.geneve.dstport;
+    if (r.geneve.external) i.geneve.external = true;
   }
 }
 
@@ -336,11 +338,21 @@ function mergeRoute(d: HostDraft, r: RouteRecord, e: Evidence): void {
     if (r.onlink) route.onlink = true;
     if (r.src) route.src = normalizeIp(r.src) ?? r.src;
     if (r.table && r.table !== 'main' && r.table !== '254') route.table = r.table === '255' ? 'local' : r.table;
+    if (r.encap) {
+      const enc: NonNullable<TopoRoute['encap']> = { type: r.encap.type };
+      if (r.encap.id !== undefined) enc.id = r.encap.id;
+      const dst = r.encap.dst ? (normalizeIp(r.encap.dst) ?? r.encap.dst) : undefined;
+      if (dst) enc.dst = dst;
+      const src = r.encap.src ? (normalizeIp(r.encap.src) ?? r.encap.src) : undefined;
+      if (src && src !== '0.0.0.0' && src !== '::') enc.src = src;
+      route.encap = enc;
+    }
     const key = [route.destination, route.gateway ?? '', route.interface ?? '', route.metric ?? 0, route.type ?? '', route.table ?? ''].join('|');
     const old = d.routeKeys.get(key);
     if (old) {
       // The same route from another dump: keep the richer record (ip route has src/onlink).
       old.src ??= route.src;
+      old.encap ??= route.encap;
       if (route.onlink) old.onlink = true;
       continue;
     }
@@ -426,6 +438,8 @@ const KIND_OF_LINK: Record<string, InterfaceKind> = {
 const BRIDGE_NAME = /^(cni\d*|cbr\d+|docker\d+|br-.+|br\d+|virbr\d+|kube-bridge|lxcbr\d+|weave)$/;
 const VXLAN_NAME = /^(flannel(-v6)?\.\d+|vxlan.*|cilium_vxlan|.*\.vxlan|nsx-vxlan.*)$/;
 const GENEVE_NAME = /^(genev_sys_\d+|geneve.*|cilium_geneve)$/;
+/** Cilium's host veths: lxc<hash> per pod (not LXC's lxcbr0 bridge), lxc_health, cilium_host/cilium_net. */
+const VETH_NAME = /^(lxc(?!br\d)[0-9a-z_]+|cilium_host|cilium_net)$/;
 
 /** Kind from `ip -d link` when given, else from the name, the link type and the bridge ports. */
 export function inferKind(
@@ -434,7 +448,7 @@ export function inferKind(
 ): InterfaceKind {
   if (opts.linkKind) return KIND_OF_LINK[opts.linkKind] ?? 'other';
   if (opts.linkType === 'loopback' || name === 'lo') return 'loopback';
-  if ((opts.peer && /^if\d+$/.test(opts.peer)) || /^veth/.test(name)) return 'veth';
+  if ((opts.peer && /^if\d+$/.test(opts.peer)) || /^veth/.test(name) || VETH_NAME.test(name)) return 'veth';
   if (opts.isMaster || BRIDGE_NAME.test(name)) return 'bridge';
   if (VXLAN_NAME.test(name)) return 'vxlan';
   if (GENEVE_NAME.test(name)) return 'geneve';
@@ -477,9 +491,29 @@ function finishInterfaces(d: HostDraft): void {
     if (i.vlans) i.vlans.sort((a, b) => cmp(a.port, b.port) || a.vlan - b.vlan);
     i.addresses.sort((a, b) => cmp(a.family, b.family));
   }
+  inferTunnels(d);
   d.host.interfaces = [...d.itfs.values()].sort(
     (a, b) => (a.index ?? Number.MAX_SAFE_INTEGER) - (b.index ?? Number.MAX_SAFE_INTEGER) || cmp(a.name, b.name),
   );
+}
+
+/**
+ * A device that `ip -d link` calls something else (a tun/tap, as when Geneve is served in user
+ * space) but whose name is a tunnel's (cilium_geneve, cilium_vxlan, ...) and, or, that
+ * lightweight-tunnel routes (`encap ip id N dst X`) point into, is taken as that tunnel;
+ * `tunnelInferred` says so and why (and a topology finding repeats it).
+ */
+function inferTunnels(d: HostDraft): void {
+  for (const i of d.itfs.values()) {
+    if (i.kind !== 'other' && i.kind !== 'ethernet') continue;
+    const type = GENEVE_NAME.test(i.name) ? 'geneve' : VXLAN_NAME.test(i.name) ? 'vxlan' : undefined;
+    if (!type) continue;
+    const encap = d.host.routes.filter((r) => r.interface === i.name && r.encap?.type === 'ip' && r.encap.dst);
+    const said = d.linkKind.get(i.name);
+    const routes = encap.map((r) => `${r.destination} id ${r.encap!.id ?? '?'} dst ${r.encap!.dst}`).join(', ');
+    const why = `its name${encap.length ? ` and the ${encap.length} encap route(s) into it (${routes})` : ''}, although ${said ? `ip -d link says ${said}` : 'no ip -d link gives its kind'}`;
+    i.tunnelInferred = { type, reason: why };
+  }
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -546,6 +580,17 @@ function assignRoles(ctx: BuildContext): void {
 
 function joinVeths(ctx: BuildContext): void {
   const { topology } = ctx;
+  // Both ends in one namespace (`cilium_net@cilium_host`, `cilium_host@cilium_net`): a pair when
+  // each names the other.
+  for (const h of topology.hosts) {
+    for (const v of h.interfaces) {
+      if (v.kind !== 'veth' || v.peer || !v.lower) continue;
+      const o = h.interfaces.find((i) => i.name === v.lower);
+      if (!o || o.kind !== 'veth' || (o.lower !== v.name && o.peer !== `${h.name}/${v.name}`)) continue;
+      v.peer = `${h.name}/${o.name}`;
+      delete v.lower;
+    }
+  }
   const pods = topology.hosts.filter((h) => h.role === 'pod');
   const nodes = topology.hosts.filter((h) => h.role === 'node');
   for (const node of nodes) {
@@ -609,7 +654,26 @@ function buildPods(ctx: BuildContext): Pod[] {
     if (host) pod.host = host;
     pods.push(pod);
   }
-  const known = (ip: string) => pods.some((p) => p.ip === ip);
+  // Dual stack: kubectl shows one address; the node's host routes into the same veth give the
+  // others (`10.0.1.23 dev lxcc6d...` and `fd00:10:0:1::23 dev lxcc6d...`).
+  for (const pod of pods) {
+    const node = hostOfNode(topology, pod.host);
+    if (!node) continue;
+    const hostRoute = (r: TopoRoute) => !r.gateway && !r.type && !r.table && r.interface !== undefined && /\/(32|128)$/.test(r.destination);
+    const mine = node.routes.find((r) => hostRoute(r) && r.destination === `${pod.ip}/${pod.ip.includes(':') ? 128 : 32}`);
+    const veth = mine ? node.interfaces.find((i) => i.name === mine.interface && i.kind === 'veth') : undefined;
+    if (!mine || !veth) continue;
+    const others = node.routes
+      .filter((r) => hostRoute(r) && r.interface === veth.name && r !== mine)
+      .map((r) => r.destination.replace(/\/\d+$/, ''))
+      .filter((a) => !isLinkLocal(a) && a !== pod.ip);
+    // One address per family: more than one route per family into a veth is no single pod.
+    const v6 = others.filter((a) => a.includes(':'));
+    const v4 = others.filter((a) => !a.includes(':'));
+    const extra = [...(pod.ip.includes(':') ? [] : v6.length === 1 ? v6 : []), ...(pod.ip.includes(':') && v4.length === 1 ? v4 : [])];
+    if (extra.length) pod.ips = [pod.ip, ...extra];
+  }
+  const known = (ip: string) => pods.some((p) => p.ip === ip || p.ips?.includes(ip));
   for (const h of topology.hosts) {
     if (h.role !== 'pod') continue;
     for (const i of h.interfaces) {

@@ -11,6 +11,8 @@
  *   duplicate-address       one address on several interfaces (or several running pods)
  *   host-without-dumps      a host named by captures only
  *   missing-fdb             fdb or neigh dumps are there but hold no entry for a remote VTEP
+ *   tunnel-inferred         (info) a device taken as a tunnel by its name and encap routes although
+ *                           ip -d link gives another kind (a tap serving Geneve in user space)
  *   capture-point-inferred  a capture's interface was guessed from its content
  *   capture-point-unknown   a capture could not be tied to an interface
  *   underlay-from-name      a node's underlay address was read from its AWS-style host name
@@ -42,6 +44,10 @@ export function addFindings(ctx: BuildContext): void {
     }
   }
   for (const h of ctx.topology.hosts) {
+    for (const i of h.interfaces) {
+      if (!i.tunnelInferred) continue;
+      add(ctx, 'info', 'tunnel-inferred', `${h.name}: ${i.name} is taken as a ${i.tunnelInferred.type === 'geneve' ? 'Geneve' : 'VXLAN'} tunnel by ${i.tunnelInferred.reason}: its encapsulation is inferred, not read from the device`, i.evidence.slice(0, 1));
+    }
     if (h.underlay?.source === 'name') {
       add(
         ctx,
@@ -253,7 +259,8 @@ function missingFdb(ctx: BuildContext): void {
     const cmds = ctx.commands.get(ov.host);
     if (!h || !cmds) continue;
     for (const r of ov.remotes) {
-      if (r.source === 'fdb') continue;
+      // An encap route names its endpoint itself: a collect-metadata device needs no fdb entry.
+      if (r.source === 'fdb' || r.source === 'encap') continue;
       if (cmds.has('ip-neigh') && r.gateway && !h.neighbors.some((n) => n.address === r.gateway && (!n.dev || n.dev === ov.device) && n.mac)) {
         add(ctx, 'warning', 'missing-fdb', `${ov.host}: no ip neigh entry for ${r.gateway} on ${ov.device} (the gateway of ${r.subnet}): packets to that subnet have no VTEP MAC`, r.evidence.slice(0, 1));
       }

@@ -47,9 +47,15 @@ export interface TopoInterface {
   /** Lower device of a stacked interface (`eth0.100@eth0`, a VXLAN device's `dev`). */
   lower?: string;
   state?: string;
-  /** `external`: a collect-metadata device (no fixed VNI; additive to podpath.topology/1). */
+  /** `external`: a collect-metadata device; its VNI and remote come per route (`encap ip id N dst X`). */
   vxlan?: { vni?: number; port?: number; local?: string; dev?: string; learning?: boolean; external?: boolean };
   geneve?: { vni?: number; port?: number; external?: boolean };
+  /**
+   * Set when the device is taken as a tunnel although `ip -d link` says another kind (a tun/tap
+   * serving Geneve in user space): which tunnel, and why (its name, the encap routes into it).
+   * `kind` stays what the dumps say.
+   */
+  tunnelInferred?: { type: 'vxlan' | 'geneve'; reason: string };
   /** Bridge ports (for kind bridge). */
   ports?: string[];
   /** Bridge VLANs per port (from `bridge vlan`); empty when the bridge does no VLAN filtering. */
@@ -66,6 +72,8 @@ export interface TopoRoute {
   onlink?: boolean;
   src?: string;
   table?: string;
+  /** Lightweight-tunnel encapsulation of the route (`encap ip id 48312 dst 10.32.7.224`). */
+  encap?: { type: string; id?: number; dst?: string; src?: string };
   evidence: Evidence;
 }
 
@@ -121,13 +129,18 @@ export interface Pod {
   name: string;
   namespace?: string;
   ip: string;
+  /**
+   * Every address of the pod, `ip` first (dual stack: kubectl shows the IPv4 one; the IPv6 one is
+   * found by the node's host route to the same veth, `fd00:10::23 dev lxc...`). Absent: `ip` only.
+   */
+  ips?: string[];
   /** Node hosting the pod. */
   host?: string;
   source: 'kubectl' | 'pod-dump' | 'capture' | 'subnet';
   evidence?: Evidence;
 }
 
-export type OverlaySource = 'fdb' | 'neigh' | 'route' | 'capture';
+export type OverlaySource = 'fdb' | 'neigh' | 'route' | 'encap' | 'capture';
 
 export interface OverlayRemote {
   /** Remote pod subnet, e.g. "10.42.1.0/24". */
@@ -138,6 +151,8 @@ export interface OverlayRemote {
   vtep?: string;
   /** Host owning that VTEP. */
   host?: string;
+  /** VNI this host sends with toward the subnet, when the route says (`encap ip id N`). */
+  vni?: number;
   source: OverlaySource;
   evidence: Evidence[];
 }

@@ -5,6 +5,7 @@
  *
  *   fdb     route gw -> `ip neigh` lladdr on the VTEP device -> `bridge fdb` entry with that MAC -> dst
  *   neigh   route gw -> `ip neigh` lladdr -> the host whose VTEP device has that MAC
+ *   encap   the route's lightweight-tunnel encap (`encap ip id N dst X`, Cilium): dst is the VTEP, id the VNI
  *   route   route gw held by another host's VTEP device (flannel: 10.42.1.0/32 on flannel.1), or the
  *           destination is another node's pod subnet (its bridge address or connected bridge route),
  *           or kubectl puts the subnet's pods on a node -> that host's underlay address
@@ -19,7 +20,18 @@ const DOCKER_BRIDGE = /^(docker\d+|br-[0-9a-f]{12})$/;
 const POD_BRIDGE = /^(cni\d*|cbr\d+|kube-bridge)$/;
 
 export function isTunnel(i: TopoInterface): boolean {
-  return i.kind === 'vxlan' || i.kind === 'geneve';
+  return i.kind === 'vxlan' || i.kind === 'geneve' || i.tunnelInferred !== undefined;
+}
+
+/** The tunnel type of a tunnel device. */
+export function tunnelType(i: TopoInterface): 'vxlan' | 'geneve' {
+  return i.kind === 'geneve' || (i.kind !== 'vxlan' && i.tunnelInferred?.type === 'geneve') ? 'geneve' : 'vxlan';
+}
+
+/** A collect-metadata device: no fixed VNI, each route (or BPF program) picks VNI and remote. */
+export function isExternal(h: Host, i: TopoInterface): boolean {
+  if (i.vxlan?.external || i.geneve?.external) return true;
+  return h.routes.some((r) => r.interface === i.name && r.encap?.id !== undefined);
 }
 
 function globalV4(i: TopoInterface) {
@@ -65,8 +77,25 @@ export function podSubnetOf(h: Host): PodSubnet | undefined {
       !isLinkLocal(x.destination.split('/')[0]),
   );
   if (r) return { subnet: r.destination, bridge: r.interface, evidence: [r.evidence] };
+  // Routed datapaths without a bridge (Cilium): the connected route on cilium_host, which holds
+  // the node's router address (`10.0.0.0/24 dev cilium_host proto kernel scope link src 10.0.0.215`).
+  const routed = h.routes.find(
+    (x) =>
+      !x.gateway &&
+      !x.type &&
+      !x.table &&
+      x.interface !== undefined &&
+      ROUTER_DEVICE.test(x.interface) &&
+      parseIPv4(x.destination.split('/')[0]) !== undefined &&
+      !x.destination.endsWith('/32') &&
+      !isLinkLocal(x.destination.split('/')[0]),
+  );
+  if (routed) return { subnet: routed.destination, bridge: routed.interface, evidence: [routed.evidence] };
   return undefined;
 }
+
+/** The device holding a routed datapath's router address (Cilium's cilium_host). */
+const ROUTER_DEVICE = /^cilium_host$/;
 
 /** The main-table IPv4 default route. */
 function defaultRoute(h: Host): TopoRoute | undefined {
@@ -180,11 +209,46 @@ function tunnelText(t: CaptureFacts['tunnels'][number]): string {
   return `${t.outerSrc} > ${t.outerDst} udp/${t.port}${t.vni !== undefined ? ` vni ${t.vni}` : ''}`;
 }
 
+/** The other node whose pod subnet is `subnet`, or that kubectl places pods of `subnet` on. */
+function hostOfSubnet(ctx: BuildContext, except: Host, subnet: string): { host: Host; evidence: Evidence[] } | undefined {
+  for (const h of ctx.topology.hosts) {
+    if (h === except || h.role !== 'node') continue;
+    const ps = podSubnetOf(h);
+    if (ps && ps.subnet === subnet) return { host: h, evidence: ps.evidence };
+  }
+  const k = ctx.kubectlPods.find((p) => {
+    const ip = normalizeIp(p.record.ip);
+    return ip !== undefined && subnetContains(subnet, ip);
+  });
+  const n = k ? ctx.topology.hosts.find((h) => h !== except && h.role === 'node' && sameNodeName(k.record.node, h.name)) : undefined;
+  return k && n ? { host: n, evidence: [k.evidence] } : undefined;
+}
+
 function resolveRemote(ctx: BuildContext, host: Host, dev: TopoInterface, route: TopoRoute, local: string | undefined): OverlayRemote {
   const remote: OverlayRemote = { subnet: route.destination, source: 'route', evidence: [route.evidence] };
   if (route.gateway) remote.gateway = route.gateway;
   const gw = route.gateway;
   let linked = false;
+
+  // encap: the route itself names the endpoint (and the VNI) of a collect-metadata device.
+  const encapDst = route.encap?.dst ? normalizeIp(route.encap.dst) : undefined;
+  if (route.encap?.id !== undefined) remote.vni = route.encap.id;
+  if (encapDst && parseIPv4(encapDst) !== undefined && encapDst !== '0.0.0.0') {
+    remote.vtep = encapDst;
+    remote.source = 'encap';
+    const h2 = hostByUnderlay(ctx, encapDst, host);
+    if (h2) remote.host = h2.name;
+    else {
+      // An endpoint no node has: the node whose pod subnet (or kubectl pods) the route leads to
+      // names the host, so a stale endpoint shows as an overlay-conflict.
+      const owner = hostOfSubnet(ctx, host, route.destination);
+      if (owner) {
+        remote.host = owner.host.name;
+        remote.evidence.push(...owner.evidence);
+      }
+    }
+    return remote;
+  }
 
   // fdb / neigh
   const neigh = gw ? host.neighbors.find((n) => n.address === gw && (!n.dev || n.dev === dev.name) && n.mac) : undefined;
@@ -266,7 +330,7 @@ function resolveRemote(ctx: BuildContext, host: Host, dev: TopoInterface, route:
   if (!remote.vtep) {
     for (const c of ctx.captures) {
       for (const t of c.tunnels) {
-        if ((dev.kind === 'geneve') !== (t.type === 'geneve')) continue;
+        if ((tunnelType(dev) === 'geneve') !== (t.type === 'geneve')) continue;
         const mine = (a: string) => (local ? a === local : c.host === host.name);
         let vtep: string | undefined;
         if (mine(t.outerSrc) && t.inner.some(([, d]) => subnetContains(route.destination, d))) vtep = t.outerDst;
@@ -290,21 +354,23 @@ export function buildOverlay(ctx: BuildContext): Overlay[] {
   for (const host of ctx.topology.hosts) {
     if (host.role !== 'node') continue;
     for (const dev of host.interfaces.filter(isTunnel)) {
-      const type = dev.kind === 'geneve' ? 'geneve' : 'vxlan';
+      const type = tunnelType(dev);
+      const external = isExternal(host, dev);
       const ov: Overlay = { host: host.name, device: dev.name, type, remotes: [], evidence: dev.evidence.slice(0, 1) };
       const conf = type === 'vxlan' ? dev.vxlan : dev.geneve;
-      if (conf?.vni !== undefined) ov.vni = conf.vni;
+      // An external device has no VNI of its own (ip -d link prints `id 0` or none).
+      if (conf?.vni !== undefined && !external) ov.vni = conf.vni;
       if (conf?.port !== undefined) ov.port = conf.port;
       const local = dev.vxlan?.local ?? host.underlay?.address;
       if (local) ov.local = local;
       // VNI / port from captured tunnel packets leaving or reaching this host.
-      if (local && (ov.vni === undefined || ov.port === undefined)) {
+      if (local && ((ov.vni === undefined && !external) || ov.port === undefined)) {
         const seen = ctx.captures.flatMap((c) =>
           c.tunnels.filter((t) => t.type === type && (t.outerSrc === local || t.outerDst === local)).map((t) => ({ c, t })),
         );
         const first = seen[0];
         if (first) {
-          if (ov.vni === undefined && first.t.vni !== undefined && !dev.vxlan?.external && !dev.geneve?.external) ov.vni = first.t.vni;
+          if (ov.vni === undefined && !external && first.t.vni !== undefined) ov.vni = first.t.vni;
           if (ov.port === undefined) ov.port = first.t.port;
           ov.evidence!.push({ input: first.c.input, packet: first.t.packet, text: tunnelText(first.t) });
         }
@@ -314,11 +380,11 @@ export function buildOverlay(ctx: BuildContext): Overlay[] {
         ov.subnet = ps.subnet;
         ov.evidence!.push(...ps.evidence);
       }
-      const devFamily = 'inet';
       for (const r of host.routes) {
         if (r.interface !== dev.name || r.type || (r.table && r.table !== 'main')) continue;
         const dst = r.destination.split('/')[0];
-        if (devFamily === 'inet' && parseIPv4(dst) === undefined) continue;
+        // IPv6 pod subnets ride an IPv4 underlay only where the route says how (encap ip ... dst).
+        if (parseIPv4(dst) === undefined && !r.encap?.dst) continue;
         if (isLinkLocal(dst) || r.destination === ps?.subnet) continue;
         // The device's own connected route (e.g. a /32 or the VTEP network) is no remote subnet.
         if (!r.gateway && dev.addresses.some((a) => networkOf(a.address, a.prefixLength) === r.destination)) continue;

@@ -430,6 +430,38 @@ test('ip route: multipath nexthop lines, blackhole/prohibit, IPv6 default family
   assert.equal(get[0].problems, []);
 });
 
+test('ip route: lightweight-tunnel encap (ip route show of iproute2 6.x; IPv6 over an IPv4 endpoint), other encap types', () => {
+  const s = parseDump('x', [
+    '10.0.1.0/24  encap ip id 48312 src 0.0.0.0 dst 10.32.7.224 ttl 0 tos 0 via 10.0.1.47 dev cilium_geneve onlink ',
+    'fd00:10:0:1::/64  encap ip id 48312 src 0.0.0.0 dst 10.32.7.224 ttl 0 tos 0 via fd00:10:0:1::2f dev cilium_geneve metric 1024 onlink pref medium',
+    '10.9.0.0/24  encap ip id 77 src 0.0.0.0 dst 10.1.1.1 ttl 64 tos 0 key csum dev d0 scope link src 10.9.0.1',
+    '10.8.0.0/24  encap mpls  100/200 via 10.0.0.2 dev eth0',
+  ].join('\n'));
+  assert.is(s[0].command, 'ip-route');
+  assert.equal(s[0].problems, []);
+  const r = s[0].records as RouteRecord[];
+  assert.equal(
+    r.map((x) => [x.destination, x.gateway, x.interface, x.onlink ?? false, x.family]),
+    [
+      ['10.0.1.0/24', '10.0.1.47', 'cilium_geneve', true, 'inet'],
+      ['fd00:10:0:1::/64', 'fd00:10:0:1::2f', 'cilium_geneve', true, 'inet6'],
+      ['10.9.0.0/24', undefined, 'd0', false, 'inet'],
+      ['10.8.0.0/24', '10.0.0.2', 'eth0', false, 'inet'],
+    ],
+  );
+  assert.equal(r[0].encap, { type: 'ip', id: 48312, src: '0.0.0.0', dst: '10.32.7.224', ttl: 0, tos: '0' });
+  assert.is(r[1].metric, 1024);
+  assert.equal(r[1].encap?.dst, '10.32.7.224');
+  // The encap's src is not the route's preferred source; the route's own `src` after it is.
+  assert.equal([r[2].encap?.id, r[2].encap?.ttl, r[2].encap?.flags, r[2].src], [77, 64, ['key', 'csum'], '10.9.0.1']);
+  assert.equal(r[3].encap, { type: 'mpls' });
+  // ip -j route gives the destination and the endpoint one key "dst": the route is refused, said why.
+  const j = parseDump('x', '[{"dst":"10.9.0.0/24","encap":"ip","id":77,"src":"0.0.0.0","dst":"10.1.1.1","ttl":0,"tos":0,"dev":"d0","scope":"link","flags":[]},{"dst":"10.32.0.0/20","dev":"eth0","flags":[]}]');
+  assert.equal((j[0].records as RouteRecord[]).map((x) => x.destination), ['10.32.0.0/20']);
+  assert.is(j[0].problems.length, 1);
+  assert.match(j[0].problems[0].message, /encap ip route: .*same key "dst"/);
+});
+
 test('ip -j route (with nexthops) and ip -j neigh, bridge -j fdb, bridge -j vlan (array)', () => {
   const r = parseDump('x', JSON.stringify([
     { dst: 'default', gateway: '10.32.0.1', dev: 'eth0', protocol: 'dhcp', prefsrc: '10.32.7.224', metric: 100, flags: [] },

@@ -33,7 +33,14 @@ interface Lab {
   scenario: string;
   nodes: string[];
   hosts: { name: string; role: string; node?: string; folder: string | null; interfaces: LabInterface[]; routes: { dst: string; gateway?: string; dev?: string }[] }[];
-  overlay: Record<string, { device: string; vni: number; port: number; local: string; subnet: string; remotes: { subnet: string; vtep: string; gateway: string; host: string }[] }>;
+  /**
+   * A collect-metadata device (cilium-geneve) has no `vni` and no single `subnet`: `subnets` lists
+   * the node's networks, and each remote carries the `vni` its encap route sends with.
+   */
+  overlay: Record<
+    string,
+    { device: string; vni?: number; port: number; local: string; subnet?: string; subnets?: string[]; remotes: { subnet: string; vtep: string; gateway: string; host: string; vni?: number }[] }
+  >;
   pods: { name: string; namespace: string; ip: string; host: string }[];
   captures: { file: string; host: string; interface: string }[];
 }
@@ -59,7 +66,6 @@ async function load(dir: string, cwd = DIR): Promise<Topology> {
  * here, and the run says so. Remove a line when the topology gets the scenario right.
  */
 const NOT_YET: Record<string, string> = {
-  'cilium-geneve': 'the cilium_host/cilium_net veth pair is not joined',
   'mtu-fragments': "Calico's blackhole /26 is not taken as the node's pod subnet",
   'stale-vtep': 'a stale fdb VTEP is attributed to the node owning the subnet',
 };
@@ -102,7 +108,8 @@ for (const scenario of scenarios) {
     // Routes: ip route, route -n and the pasted session give each route once.
     for (const lh of dumped) {
       const h = t.hosts.find((x) => x.name === lh.name)!;
-      const want = lh.routes.map((r) => `${r.dst === 'default' ? '0.0.0.0/0' : r.dst.includes('/') ? r.dst : `${r.dst}/32`} ${r.gateway ?? '-'} ${r.dev ?? '-'}`).sort();
+      const host = (d: string) => `${d}/${d.includes(':') ? 128 : 32}`;
+      const want = lh.routes.map((r) => `${r.dst === 'default' ? '0.0.0.0/0' : r.dst.includes('/') ? r.dst : host(r.dst)} ${r.gateway ?? '-'} ${r.dev ?? '-'}`).sort();
       const got = h.routes.filter((r) => !r.table).map((r) => `${r.destination} ${r.gateway ?? '-'} ${r.interface ?? '-'}`).sort();
       if (got.length === 0 && !h.inputs.some((i) => /route|session/.test(i))) continue; // no route dump in its folder
       assert.equal(got, want, `${lh.name} routes`);
@@ -119,17 +126,24 @@ for (const scenario of scenarios) {
     assert.equal(t.overlay.map((o) => o.host).sort(), Object.keys(lab.overlay).sort(), 'overlay hosts');
     for (const [node, lo] of Object.entries(lab.overlay)) {
       const o = t.overlay.find((x) => x.host === node)!;
+      // The node's (IPv4) pod subnet: one of the lab's `subnets` when it lists several.
+      const subnet = lo.subnets ? lo.subnets.find((s) => s === o.subnet) : lo.subnet;
+      assert.ok(!lo.subnets || o.subnet !== undefined, `${node}: pod subnet found`);
       assert.equal(
         { device: o.device, vni: o.vni, port: o.port, local: o.local, subnet: o.subnet },
-        { device: lo.device, vni: lo.vni, port: lo.port, local: lo.local, subnet: lo.subnet },
+        { device: lo.device, vni: lo.vni, port: lo.port, local: lo.local, subnet },
         `${node} overlay`,
       );
       assert.equal(
-        o.remotes.map((r) => ({ subnet: r.subnet, vtep: r.vtep, gateway: r.gateway, host: r.host })),
-        lo.remotes.map((r) => ({ subnet: r.subnet, vtep: r.vtep, gateway: r.gateway, host: r.host })).sort((a, b) => (a.subnet < b.subnet ? -1 : 1)),
+        o.remotes.map((r) => ({ subnet: r.subnet, vtep: r.vtep, gateway: r.gateway, host: r.host, vni: r.vni })),
+        lo.remotes.map((r) => ({ subnet: r.subnet, vtep: r.vtep, gateway: r.gateway, host: r.host, vni: r.vni })).sort((a, b) => (a.subnet < b.subnet ? -1 : 1)),
         `${node} remotes`,
       );
-      assert.ok(o.remotes.every((r) => r.source === 'fdb'), `${node}: the lab dumps fdb and neigh, so every remote is linked by fdb`);
+      // The lab dumps fdb and neigh, so every remote is linked by fdb; encap routes name their endpoint.
+      for (const r of o.remotes) {
+        const want = lo.remotes.find((x) => x.subnet === r.subnet)?.vni !== undefined ? 'encap' : 'fdb';
+        assert.is(r.source, want, `${node} ${r.subnet}: linked by ${want}`);
+      }
     }
     // Capture points.
     for (const c of lab.captures) {
@@ -320,6 +334,43 @@ test('capture-point-inferred: cross-node with the worker eth0.pcap renamed trace
       const f = find(t, 'capture-point-inferred');
       assert.is(f.length, 1);
       assert.ok(f[0].message.includes('outer VXLAN headers'), f[0].message);
+    },
+  ));
+
+const CILIUM = scenarios.includes('cilium-geneve') ? 'cilium-geneve' : undefined;
+
+test('overlay-conflict: cilium-geneve with the control plane encap endpoint for 10.0.1.0/24 edited to 10.32.7.99', () =>
+  withVariant(
+    CILIUM,
+    (d) => edit(d, CP, /(10\.0\.1\.0\/24 +encap ip id 48312 src 0\.0\.0\.0 dst )10\.32\.7\.224/, '$110.32.7.99', ['ip-route.txt']),
+    (t) => {
+      const r = t.overlay.find((o) => o.host === CP)!.remotes.find((x) => x.subnet === '10.0.1.0/24')!;
+      assert.equal([r.source, r.vtep, r.vni, r.host], ['encap', '10.32.7.99', 48312, WK]);
+      const f = find(t, 'overlay-conflict');
+      assert.is(f.length, 1, JSON.stringify(t.findings));
+      assert.ok(f[0].message.includes(`encap sends 10.0.1.0/24 to VTEP 10.32.7.99, but ${WK}'s underlay address is 10.32.7.224`), f[0].message);
+      // The IPv6 route still names the right endpoint.
+      const v6 = t.overlay.find((o) => o.host === CP)!.remotes.find((x) => x.subnet === 'fd00:10:0:1::/64')!;
+      assert.equal([v6.vtep, v6.host], ['10.32.7.224', WK]);
+      assert.is(find(t, 'missing-fdb').length, 0, 'encap routes need no fdb');
+    },
+  ));
+
+test('cilium-geneve without ip -d link: cilium_geneve is a geneve device by its name, cilium_host/cilium_net still pair', () =>
+  withVariant(
+    CILIUM,
+    (d) => {
+      unlinkSync(join(d, CP, 'ip-d-link.txt'));
+      unlinkSync(join(d, WK, 'ip-d-link.txt'));
+    },
+    (t) => {
+      const h = t.hosts.find((x) => x.name === CP)!;
+      const g = h.interfaces.find((i) => i.name === 'cilium_geneve')!;
+      assert.equal([g.kind, g.tunnelInferred], ['geneve', undefined]);
+      assert.equal(['cilium_host', 'cilium_net', 'lxc760fe213fc21'].map((n) => h.interfaces.find((i) => i.name === n)!.kind), ['veth', 'veth', 'veth']);
+      assert.is(h.interfaces.find((i) => i.name === 'cilium_net')!.peer, `${CP}/cilium_host`);
+      assert.is(find(t, 'tunnel-inferred').length, 0);
+      assert.equal(t.overlay.map((o) => [o.host, o.device, o.vni, o.remotes.length]), [[CP, 'cilium_geneve', undefined, 2], [WK, 'cilium_geneve', undefined, 2]]);
     },
   ));
 
