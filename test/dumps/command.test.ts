@@ -68,9 +68,9 @@ test('folders are walked recursively; captures and archives are skipped; JSON is
   }
   // problems: one line each, naming the input and the line
   const lines = err.split('\n').filter(Boolean);
-  assert.ok(lines.includes("node2/session.txt:3: command 'vi' is not one podpath reads; its output (0 lines) was skipped"), err);
-  assert.ok(lines.some((l) => l.startsWith('node2/session.txt:5: unrecognized routing table line')), err);
-  assert.ok(lines.some((l) => l.startsWith('notes.txt:1: not recognized')), err);
+  assert.ok(lines.includes("podpath: node2/session.txt:3: command 'vi' is not one podpath reads; its output (0 lines) was skipped"), err);
+  assert.ok(lines.some((l) => l.startsWith('podpath: node2/session.txt:5: unrecognized routing table line')), err);
+  assert.ok(lines.some((l) => l.startsWith('podpath: notes.txt:1: not recognized')), err);
   assert.ok(!/pcap|gz/.test(err), err);
 });
 
