@@ -8,10 +8,10 @@ import type { Argv } from 'yargs';
 import type { Command } from './command.js';
 import { EXIT, UserError, stderrLine, type Io } from '../io.js';
 import { analyzeDetailed, type AnalyzeOptions } from '../analyze.js';
-import { FORMATS, render, renderExplain, type Format } from '../report/index.js';
+import { FORMATS, loadRenderer, type Format } from '../report/formats.js';
 import type { Report } from '../path/types.js';
 import type { Severity } from '../topology/model.js';
-import { parseHostOptions } from './topology.js';
+import { parseHostOptions } from './host-options.js';
 
 /** --fail-on's choices, least severe first (the order is src/severity.ts'). */
 const FAIL_ON: readonly Severity[] = [...SEVERITIES].reverse();
@@ -97,7 +97,8 @@ export const analyzeCommand: Command = {
     const { report } = await analyzeDetailed(paths(argv), analyzeOptions(argv, io));
     const code = finish(report, argv, io);
     if (code === EXIT.NO_INPUT) return code;
-    await write(io, render(report, String(argv.format ?? 'text') as Format, { columns: io.columns }));
+    const render = await loadRenderer(String(argv.format ?? 'text') as Format);
+    await write(io, render(report, { columns: io.columns }));
     return code;
   },
 };
@@ -146,6 +147,7 @@ export const explainCommand: Command = {
     if (argv.format === 'json') {
       await write(io, JSON.stringify(report.flows.filter((f) => ids.length === 0 || ids.includes(f.id)), null, 2) + '\n');
     } else {
+      const { renderExplain } = await import('../report/text.js');
       await write(io, renderExplain(report, ids, { columns: io.columns }));
     }
     return code;

@@ -9,13 +9,9 @@ import { renderJson, renderNdjson } from './json.js';
 import { renderMarkdown } from './markdown.js';
 import { renderExplain, renderText } from './text.js';
 
-export const FORMATS = ['text', 'markdown', 'html', 'json', 'ndjson'] as const;
-export type Format = (typeof FORMATS)[number];
+import type { Format, RenderOptions } from './formats.js';
 
-export interface RenderOptions {
-  /** Terminal width for the text format. */
-  columns?: number;
-}
+export { FORMATS, loadRenderer, type Format, type RenderOptions } from './formats.js';
 
 export function render(report: Report, format: Format, opts: RenderOptions = {}): string {
   switch (format) {
