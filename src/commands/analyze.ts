@@ -97,7 +97,14 @@ export const analyzeCommand: Command = {
     const { report } = await analyzeDetailed(paths(argv), analyzeOptions(argv, io));
     const code = finish(report, argv, io);
     if (code === EXIT.NO_INPUT) return code;
-    const render = await loadRenderer(String(argv.format ?? 'text') as Format);
+    const format = String(argv.format ?? 'text') as Format;
+    if (format === 'json') {
+      // Streamed: written in pieces as it is serialized, waiting for the pipe between them.
+      const { jsonChunks } = await import('../report/json.js');
+      for (const chunk of jsonChunks(report)) await write(io, chunk);
+      return code;
+    }
+    const render = await loadRenderer(format);
     await write(io, render(report, { columns: io.columns }));
     return code;
   },
