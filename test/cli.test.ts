@@ -55,4 +55,63 @@ test('analyze --fail-on: exit 1 when a finding is at or above the severity', () 
   assert.is(run(['analyze', 'samples/same-node', '--fail-on', 'critical', '--format', 'json']).code, 0);
 });
 
+
+test('--version from the published bin prints package.json\'s version, and nothing else', () => {
+  const r = run(['--version']);
+  assert.is(r.code, 0, r.err);
+  const pkg = JSON.parse(readFileSync(join(ROOT, 'package.json'), 'utf8')) as { version: string };
+  assert.is(r.out, pkg.version + '\n');
+  assert.is(r.err, '');
+});
+
+test('the top-level --help answered without yargs is the text yargs makes, at every cached width', async () => {
+  // src/cli-help.ts is generated: UPDATE_HELP=1 npx uvu dist/test cli.test rewrites it.
+  const { parser } = await import('../src/cli.js');
+  const { HELP } = await import('../src/cli-help.js');
+  const widths = [100, 110];
+  const made: Record<number, string> = {};
+  for (const w of widths) made[w] = await (await parser(['--help'], w, async () => {})).getHelp();
+  if (process.env.UPDATE_HELP === '1') {
+    const body = widths.map((w) => `  ${w}: ${JSON.stringify(made[w])},`).join('\n');
+    writeFileSync(join(ROOT, 'src', 'cli-help.ts'), `/** Generated: the top-level --help yargs makes, per wrap width; test/cli.test.ts (UPDATE_HELP=1) rewrites it. */\nexport const HELP: Record<number, string> = {\n${body}\n};\n`);
+  }
+  for (const w of widths) assert.is(HELP[w], made[w], `src/cli-help.ts is stale at width ${w}: run UPDATE_HELP=1 npx uvu dist/test cli.test`);
+  // And the bin prints it (standard output is a pipe here: width 100).
+  const r = run(['--help']);
+  assert.is(r.code, 0, r.err);
+  assert.is(r.out, made[100] + '\n');
+});
+
+test('the lazily loaded verbs are the eagerly loaded ones, in the same order, with the same texts', async () => {
+  const { lazyCommands } = await import('../src/commands/lazy.js');
+  const { commands } = await import('../src/commands/index.js');
+  assert.is(lazyCommands.length, commands.length);
+  for (let i = 0; i < commands.length; i++) {
+    assert.equal(lazyCommands[i].command, commands[i].command);
+    assert.is(lazyCommands[i].describe, commands[i].describe);
+    assert.is(await lazyCommands[i].load(), commands[i]);
+  }
+});
+
+test('analyze --format json/ndjson/html loads nothing of the terminal table renderer; --version loads no yargs', () => {
+  const d = mkdtempSync(join(tmpdir(), 'podpath-loads-'));
+  writeFileSync(join(d, 'hook.mjs'), "export async function resolve(s, c, next) { const r = await next(s, c); if (r.url.startsWith('file:')) process.stderr.write('LOADED ' + r.url + '\\n'); return r; }\n");
+  writeFileSync(join(d, 'register.mjs'), `import { register } from 'node:module';\nregister(${JSON.stringify('file://' + join(d, 'hook.mjs'))});\n`);
+  const loads = (args: string[]) => {
+    const r = spawnSync(process.execPath, ['--import', join(d, 'register.mjs'), BIN, ...args], { cwd: ROOT, encoding: 'utf8', timeout: 60_000 });
+    assert.is(r.status, 0, r.stderr);
+    return r.stderr.split('\n').filter((l) => l.startsWith('LOADED ')).map((l) => l.slice(7));
+  };
+  for (const format of ['json', 'ndjson', 'html']) {
+    const urls = loads(['analyze', 'samples/cross-node', '--quiet', '--format', format]);
+    assert.ok(urls.some((u) => u.endsWith('/dist/src/analyze.js')), 'the hook sees the modules');
+    assert.not.ok(urls.some((u) => /node_modules\/table\/|\/report\/(text|topology-text)\.js$/.test(u)), `--format ${format}: ${urls.filter((u) => /table|text/.test(u)).join(' ')}`);
+  }
+  assert.ok(loads(['analyze', 'samples/cross-node', '--quiet']).some((u) => u.includes('node_modules/table/')), 'text does load it');
+  for (const args of [['--version'], ['--help']]) {
+    const extra = loads(args).filter((u) => u.includes('node_modules/') || /\/commands\/(?!lazy\.js)|\/src\/analyze\.js/.test(u));
+    assert.equal(extra, [], `${args[0]} loads only the CLI and the list of verbs`);
+  }
+});
+
 test.run();

@@ -8,10 +8,11 @@ import type { Argv } from 'yargs';
 import type { Command } from './command.js';
 import { EXIT, UserError, problemLine, type Io } from '../io.js';
 import { analyzeDetailed, type AnalyzeOptions } from '../analyze.js';
-import { FORMATS, renderExplain, writeReport, type Format } from '../report/index.js';
+import { FORMATS, loadChunks, type Format } from '../report/formats.js';
+import { writeChunks } from '../report/stream.js';
 import type { Report } from '../path/types.js';
 import type { Severity } from '../topology/model.js';
-import { parseHostOptions } from './topology.js';
+import { parseHostOptions } from './host-options.js';
 
 /** --fail-on's choices, least severe first (the order is src/severity.ts'). */
 const FAIL_ON: readonly Severity[] = [...SEVERITIES].reverse();
@@ -97,7 +98,11 @@ export const analyzeCommand: Command = {
     const { report } = await analyzeDetailed(paths(argv), analyzeOptions(argv, io));
     const code = finish(report, argv, io);
     if (code === EXIT.NO_INPUT) return code;
-    await writeReport(io, report, String(argv.format ?? 'text') as Format, { columns: io.columns });
+    const format = String(argv.format ?? 'text') as Format;
+    // Streamed: written chunk by chunk as it is rendered, waiting for the pipe between them;
+    // only the renderer of this format is loaded.
+    const chunks = await loadChunks(format);
+    await writeChunks(io, chunks(report, { columns: io.columns }));
     return code;
   },
 };
@@ -151,6 +156,7 @@ export const explainCommand: Command = {
     if (argv.format === 'json') {
       await write(io, JSON.stringify(report.flows.filter((f) => ids.length === 0 || ids.includes(f.id)), null, 2) + '\n');
     } else {
+      const { renderExplain } = await import('../report/text.js');
       await write(io, renderExplain(report, ids, { columns: io.columns }));
     }
     return code;

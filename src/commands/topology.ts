@@ -26,17 +26,9 @@ import { renderTopologyDot } from '../report/topology-dot.js';
 
 const FORMATS = ['text', 'json', 'mermaid', 'dot'] as const;
 
-/** `--host NAME=PATH` values -> { NAME: PATH }. */
-export function parseHostOptions(values: unknown): Record<string, string> {
-  const list = values === undefined ? [] : Array.isArray(values) ? values : [values];
-  const out: Record<string, string> = {};
-  for (const v of list.map(String)) {
-    const eq = v.indexOf('=');
-    if (eq <= 0 || eq === v.length - 1) throw new UserError(`--host takes NAME=PATH, not ${JSON.stringify(v)}`, EXIT.USAGE);
-    out[v.slice(0, eq)] = v.slice(eq + 1);
-  }
-  return out;
-}
+import { parseHostOptions } from './host-options.js';
+
+export { parseHostOptions };
 
 export interface LoadedIncident {
   inputs: InputFile[];

@@ -8,6 +8,7 @@
  * outside that folder. Ceilings on the total bytes and the number of entries stop tar/gzip bombs.
  * Bad input never throws: it ends as `problems`, keeping what was extracted until then.
  */
+import { trackTempDir } from './temp-dirs.js';
 import { createReadStream, rmSync } from 'node:fs';
 import { mkdir, mkdtemp, open, rm, stat, utimes, type FileHandle } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
@@ -294,32 +295,7 @@ const SKIPPED_TYPES: Record<string, string> = {
  * The temp folders this process made and has not removed yet (extracted archives, standard input
  * spooled to a file). src/cli.ts removes them on SIGINT/SIGTERM: a killed run leaves nothing behind.
  */
-const liveTempDirs = new Set<string>();
-
-/** Records a temp folder as live; the function returned forgets it (call it once it is removed). */
-export function trackTempDir(dir: string): () => void {
-  liveTempDirs.add(dir);
-  return () => {
-    liveTempDirs.delete(dir);
-  };
-}
-
-/** The live temp folders, oldest first. */
-export function liveTempDirList(): string[] {
-  return [...liveTempDirs];
-}
-
-/** Removes every live temp folder, synchronously (a signal handler cannot wait). */
-export function removeLiveTempDirsSync(): void {
-  for (const dir of liveTempDirs) {
-    try {
-      rmSync(dir, { recursive: true, force: true });
-    } catch {
-      // nothing more can be done on the way out
-    }
-    liveTempDirs.delete(dir);
-  }
-}
+export { liveTempDirList, removeLiveTempDirsSync, trackTempDir } from './temp-dirs.js';
 
 /**
  * Extracts a .tar.gz (or a plain .tar) into a fresh temp folder. Never throws for bad input;

@@ -12,6 +12,7 @@ import { basename } from 'node:path';
 import type { Readable } from 'node:stream';
 import { formatProblem, type Frame } from '../capture/frame.js';
 import { readCapture } from '../capture/open.js';
+import { WORKER_HASH_BYTES, hashInWorker } from './hash.js';
 import { Decoder } from '../decode/decoder.js';
 import { NET_ARP, type Packet, type Tunnel } from '../decode/packet.js';
 import { tunnelById } from '../decode/tunnels.js';
@@ -192,9 +193,16 @@ async function readOne(file: string, ci: number, s: ReadState, opts: ObserveOpti
       s.problems.push(line);
     },
   };
-  const hash = opts.hash !== false ? createHash('sha256') : undefined;
+  // The sha256: in a worker for a big file (off the critical path, src/observe/hash.ts), else in this pass.
+  const size = opts.hash !== false && file !== '-' ? await stat(file).then((st) => (st.isFile() ? st.size : 0), () => 0) : 0;
+  const pending = size >= WORKER_HASH_BYTES ? hashInWorker(file) : undefined;
+  const hash = opts.hash !== false && !pending ? createHash('sha256') : undefined;
   const summary = await readCapture(file, handler, { stdin: opts.stdin, onRawChunk: hash ? (c) => hash.update(c) : undefined });
   if (hash && !summary.aborted) read.sha256 = hash.digest('hex');
+  if (pending) {
+    if (summary.aborted) pending.cancel();
+    else read.sha256 = await pending.result();
+  }
   read.format = summary.format === 'unknown' ? undefined : `${summary.format}${summary.compressed ? '.gz' : ''}`;
   cf.ifindexes = [...ifindexes];
   cf.linktypes = [...linktypes];

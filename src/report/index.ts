@@ -11,13 +11,9 @@ import { renderExplain, renderText, textChunks } from './text.js';
 import { joinChunks, writeChunks } from './stream.js';
 import type { Io } from '../io.js';
 
-export const FORMATS = ['text', 'markdown', 'html', 'json', 'ndjson'] as const;
-export type Format = (typeof FORMATS)[number];
+import type { Format, RenderOptions } from './formats.js';
 
-export interface RenderOptions {
-  /** Terminal width for the text format. */
-  columns?: number;
-}
+export { FORMATS, loadRenderer, type Format, type RenderOptions } from './formats.js';
 
 /** The whole report as one string: for small reports and tests; commands stream (writeReport). */
 export function render(report: Report, format: Format, opts: RenderOptions = {}): string {

@@ -55,7 +55,7 @@ export const FLOW = S('id protocol src dst kind verdict packets requests respons
   latency: S('hops rttUs', { hops: S('from to medianUs samples', { from: POINT, to: POINT }) }),
 });
 const STATS = S('packets decoded truncated malformed skipped unexplained');
-const REPORT = S('schema inputs topology flows findings clocks stats problems gaps', {
+export const REPORT = S('schema inputs topology flows findings clocks stats problems gaps', {
   inputs: S('path kind host interface packets format sha256 commands problems notDecoded', { notDecoded: S('what packets') }),
   gaps: S('code what host input command flows'),
   topology: TOPOLOGY,
@@ -65,8 +65,11 @@ const REPORT = S('schema inputs topology flows findings clocks stats problems ga
   stats: STATS,
 });
 
-/** A copy of `value` with its keys in `shape`'s order (unknown keys after, in their order; undefined dropped). */
-function ordered(value: unknown, shape: Shape | undefined): unknown {
+/**
+ * A copy of `value` with its keys in `shape`'s order (unknown keys after, in their order; undefined
+ * dropped). The reference for the streamed writer below (which makes no copy), and used by NDJSON.
+ */
+export function ordered(value: unknown, shape: Shape | undefined): unknown {
   if (Array.isArray(value)) return value.map((v) => ordered(v, shape));
   if (value === null || typeof value !== 'object' || !shape) return value;
   const obj = value as Record<string, unknown>;
@@ -79,68 +82,96 @@ function ordered(value: unknown, shape: Shape | undefined): unknown {
   return out;
 }
 
-export function renderJson(report: Report): string {
-  return joinChunks(jsonChunks(report));
+/** Each shape's keys as a set, for "is this key unknown to the contract" in one pass per object. */
+const KEYSETS = new WeakMap<Shape, Set<string>>();
+function keySet(shape: Shape): Set<string> {
+  let set = KEYSETS.get(shape);
+  if (!set) KEYSETS.set(shape, (set = new Set(shape.keys)));
+  return set;
 }
 
-/** The JSON report as chunks: byte for byte `JSON.stringify(ordered(report), null, 2) + '\n'`. */
-export function* jsonChunks(report: Report): Generator<string> {
-  yield* chunked(jsonPieces(report, REPORT, ''));
-  yield '\n';
-}
-
-/** Values with fewer nodes than this are stringified whole (then indented); bigger ones are walked. */
-const WHOLE_NODES = 2000;
-
-/** True when `v` has more than `budget` array elements and object members, counted up to that. */
-function isBig(v: unknown, budget = WHOLE_NODES): boolean {
-  let left = budget;
-  const stack: unknown[] = [v];
-  while (stack.length) {
-    const x = stack.pop();
-    if (x === null || typeof x !== 'object') continue;
-    const kids = Array.isArray(x) ? x : Object.values(x as object);
-    left -= kids.length;
-    if (left < 0) return true;
-    for (const k of kids) if (k !== null && typeof k === 'object') stack.push(k);
-  }
-  return false;
-}
+/** Serialized text is handed out in pieces of about this many characters. */
+const CHUNK = 1 << 16;
 
 /**
- * The pieces of `JSON.stringify(ordered(value, shape), null, 2)` at this indent, walking big
- * arrays and objects member by member (small ones are stringified at once).
+ * The JSON report written as it is walked, in pieces (about 64 KiB each): the same bytes as
+ * `JSON.stringify(ordered(report), null, 2) + "\n"`, but without a reordered copy of the report
+ * nor the whole text in memory at once. Keys come in the contract's order from the shape (no sort
+ * or filter per object); keys unknown to the contract follow in their own order.
  */
-function* jsonPieces(value: unknown, shape: Shape | undefined, indent: string): Generator<string> {
-  if (value === null || typeof value !== 'object' || typeof (value as { toJSON?: unknown }).toJSON === 'function' || !isBig(value)) {
-    const s = JSON.stringify(ordered(value, shape), null, 2) ?? 'null';
-    yield indent === '' ? s : s.replace(/\n/g, '\n' + indent);
-    return;
-  }
-  const inner = indent + '  ';
-  if (Array.isArray(value)) {
-    if (value.length === 0) return yield '[]';
-    yield '[';
-    for (let i = 0; i < value.length; i++) {
-      yield (i ? ',\n' : '\n') + inner;
-      const v = value[i];
-      if (v === undefined || typeof v === 'function' || typeof v === 'symbol') yield 'null';
-      else yield* jsonPieces(v, shape, inner);
+export function* jsonChunks(report: Report): Generator<string> {
+  let buf = '';
+  const skip = (x: unknown) => x === undefined || typeof x === 'function' || typeof x === 'symbol';
+  const value = (v: unknown, shape: Shape | undefined, indent: string): void => {
+    if (v === null || typeof v !== 'object') {
+      buf += JSON.stringify(v) ?? 'null';
+      return;
     }
-    yield '\n' + indent + ']';
-    return;
+    if (typeof (v as { toJSON?: unknown }).toJSON === 'function') {
+      buf += JSON.stringify(v, null, 2).replace(/\n/g, '\n' + indent);
+      return;
+    }
+    const inner = indent + '  ';
+    if (Array.isArray(v)) {
+      if (v.length === 0) {
+        buf += '[]';
+        return;
+      }
+      buf += '[';
+      for (let i = 0; i < v.length; i++) {
+        buf += (i ? ',\n' : '\n') + inner;
+        if (skip(v[i])) buf += 'null';
+        else value(v[i], shape, inner);
+      }
+      buf += '\n' + indent + ']';
+      return;
+    }
+    const obj = v as Record<string, unknown>;
+    let first = true;
+    const member = (k: string, x: unknown, of: Shape | undefined): void => {
+      if (skip(x)) return;
+      buf += (first ? '{\n' : ',\n') + inner + JSON.stringify(k) + ': ';
+      first = false;
+      value(x, of, inner);
+    };
+    if (shape) {
+      for (const k of shape.keys) if (Object.prototype.hasOwnProperty.call(obj, k)) member(k, obj[k], shape.of?.[k]);
+      const known = keySet(shape);
+      for (const k of Object.keys(obj)) if (!known.has(k)) member(k, obj[k], undefined);
+    } else {
+      for (const k of Object.keys(obj)) member(k, obj[k], undefined);
+    }
+    buf += first ? '{}' : '\n' + indent + '}';
+  };
+  // The top level by hand, so that its arrays (flows, findings, inputs) can be handed out in pieces.
+  const top = report as unknown as Record<string, unknown>;
+  const keys = [...REPORT.keys.filter((k) => Object.prototype.hasOwnProperty.call(top, k)), ...Object.keys(top).filter((k) => !keySet(REPORT).has(k))].filter((k) => !skip(top[k]));
+  if (keys.length === 0) buf += '{}';
+  for (let n = 0; n < keys.length; n++) {
+    const k = keys[n];
+    const v = top[k];
+    const of = REPORT.of?.[k];
+    buf += (n ? ',\n' : '{\n') + '  ' + JSON.stringify(k) + ': ';
+    if (Array.isArray(v) && v.length > 0) {
+      buf += '[';
+      for (let i = 0; i < v.length; i++) {
+        buf += (i ? ',\n' : '\n') + '    ';
+        if (skip(v[i])) buf += 'null';
+        else value(v[i], of, '    ');
+        if (buf.length >= CHUNK) {
+          yield buf;
+          buf = '';
+        }
+      }
+      buf += '\n  ]';
+    } else value(v, of, '  ');
+    if (n === keys.length - 1) buf += '\n}';
   }
-  const obj = value as Record<string, unknown>;
-  const keys = shape ? [...shape.keys.filter((k) => k in obj), ...Object.keys(obj).filter((k) => !shape.keys.includes(k))] : Object.keys(obj);
-  let first = true;
-  for (const k of keys) {
-    const v = obj[k];
-    if (v === undefined || typeof v === 'function' || typeof v === 'symbol') continue;
-    yield (first ? '{\n' : ',\n') + inner + JSON.stringify(k) + ': ';
-    first = false;
-    yield* jsonPieces(v, shape?.of?.[k], inner);
-  }
-  yield first ? '{}' : '\n' + indent + '}';
+  yield buf + '\n';
+}
+
+export function renderJson(report: Report): string {
+  return joinChunks(jsonChunks(report));
 }
 
 /** NDJSON: flows, then findings (report, then topology), then one stats line. */

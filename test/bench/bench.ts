@@ -1,8 +1,10 @@
 /**
- * `npm run bench [-- --size 1G --out DIR --keep --seed N --skip tshark,parallel,six]`
+ * `npm run bench [-- --size 1G --out DIR --keep --seed N --skip tshark,parallel,six,short,startup]`
  *
- * Generates a large flannel capture (generate.ts, through the project's own pcap writer), then
- * measures side by side on that same file: `podpath packets` (text and ndjson), `podpath analyze
+ * Generates two large captures (generate.ts, through the project's own pcap writer): the flannel
+ * mix and the short-flow mix (many short, mostly one-sided conversations, ARP/ND noise). Measures
+ * start-up (`node -e 0`, `podpath --version`, `--help`: median of 10 runs each), then on each file
+ * side by side (tcpdump on the same file, in the same run): `podpath packets` (text and ndjson), `podpath analyze
  * --format json`, `tcpdump -nn -r` (with and without TZ=UTC), `tshark` (on a 100 MiB prefix: it is
  * slow), two captures at once, and six capture points of the same traffic correlated. Wall time,
  * packets/s, MB/s, peak RSS (/usr/bin/time -f %M, else VmHWM polled from /proc), ratios against
@@ -17,7 +19,7 @@ import { existsSync, mkdirSync, openSync, closeSync, readFileSync, rmSync, statS
 import { cpus, loadavg, tmpdir, totalmem } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { generate } from './generate.js';
+import { generate, type Mix } from './generate.js';
 
 const HERE = dirname(fileURLToPath(import.meta.url));
 /** The project root (dist/test/bench -> ../../..). */
@@ -60,7 +62,7 @@ function parseArgs(argv: string[]): Args {
     else if (k === '--seed') a.seed = Number(v());
     else if (k === '--skip') for (const s of v().split(',')) a.skip.add(s.trim());
     else if (k === '--no-write') a.write = false;
-    else throw new Error(`unknown option ${k} (--size, --out, --keep, --seed, --skip tshark,parallel,six, --no-write)`);
+    else throw new Error(`unknown option ${k} (--size, --out, --keep, --seed, --skip tshark,parallel,six,short,startup, --no-write)`);
   }
   return a;
 }
@@ -194,15 +196,15 @@ function machine(): string[] {
 }
 
 /** A generated capture of `size` bytes (reused when a kept one with the same size and seed is there). */
-function capture(dir: string, size: number, seed: number): { path: string; packets: number; bytes: number; mix: Record<string, number> } {
-  const path = join(dir, `flannel-${size}-${seed}.pcap`);
+function capture(dir: string, size: number, seed: number, kind: Mix = 'flannel'): { path: string; packets: number; bytes: number; mix: Record<string, number> } {
+  const path = join(dir, `${kind}-${size}-${seed}.pcap`);
   const meta = path + '.json';
   if (existsSync(path) && existsSync(meta)) {
     const m = JSON.parse(readFileSync(meta, 'utf8'));
     if (statSync(path).size === m.bytes) return { path, ...m };
   }
   const t0 = Date.now();
-  const r = generate(path, size, seed);
+  const r = generate(path, size, seed, kind);
   writeFileSync(meta, JSON.stringify(r));
   console.error(`bench: generated ${path}: ${r.packets} packets, ${(r.bytes / MiB).toFixed(0)} MiB in ${((Date.now() - t0) / 1000).toFixed(1)} s`);
   return { path, ...r };
@@ -230,12 +232,36 @@ async function main(): Promise<void> {
   const noTz = { ...process.env };
   delete noTz.TZ;
 
+  const startup: { name: string; ms: number }[] = [];
+  if (!args.skip.has('startup')) {
+    // Median of 10 runs each, interleaved (the load changes while they run).
+    const cmds: [string, string[]][] = [[node, ['-e', '0']], [node, [PODPATH, '--version']], [node, [PODPATH, '--help']]];
+    const times: number[][] = cmds.map(() => []);
+    for (let i = 0; i < 10; i++) for (let k = 0; k < cmds.length; k++) times[k].push((await run(cmds[k][0], cmds[k][1])).wall * 1000);
+    const median = (v: number[]) => [...v].sort((x, y) => x - y)[v.length >> 1];
+    ['node -e 0', 'podpath --version', 'podpath --help'].forEach((n, k) => startup.push({ name: n, ms: median(times[k]) }));
+    for (const s of startup) console.error(`bench: start-up ${s.name}: ${s.ms.toFixed(0)} ms`);
+  }
+
   const td = add({ name: 'tcpdump -nn -r', input: name, packets: big.packets, bytes: big.bytes, run: await run('tcpdump', ['-nn', '-r', big.path], noTz) });
   const tdu = add({ name: 'TZ=UTC tcpdump -nn -r', input: name, packets: big.packets, bytes: big.bytes, run: await run('tcpdump', ['-nn', '-r', big.path], utc) });
   const vs = { tcpdump: td.run, tcpdumpUtc: tdu.run };
   add({ name: 'podpath packets --format text', input: name, packets: big.packets, bytes: big.bytes, run: await run(node, [PODPATH, 'packets', big.path]), ...vs });
   add({ name: 'podpath packets --format ndjson', input: name, packets: big.packets, bytes: big.bytes, run: await run(node, [PODPATH, 'packets', '--format', 'ndjson', big.path]), ...vs });
   add({ name: 'podpath analyze --format json', input: name, packets: big.packets, bytes: big.bytes, run: await run(node, [PODPATH, 'analyze', '--quiet', '--format', 'json', big.path]), ...vs });
+
+  let short: ReturnType<typeof capture> | undefined;
+  if (!args.skip.has('short')) {
+    short = capture(dir, args.size, args.seed, 'short');
+    made.push(short.path, short.path + '.json');
+    const sname = `short ${args.sizeText} (${(short.bytes / MiB).toFixed(0)} MiB)`;
+    const one = { input: sname, packets: short.packets, bytes: short.bytes };
+    const std = add({ name: 'tcpdump -nn -r', ...one, run: await run('tcpdump', ['-nn', '-r', short.path], noTz) });
+    const stdu = add({ name: 'TZ=UTC tcpdump -nn -r', ...one, run: await run('tcpdump', ['-nn', '-r', short.path], utc) });
+    const svs = { tcpdump: std.run, tcpdumpUtc: stdu.run };
+    add({ name: 'podpath packets --format text', ...one, run: await run(node, [PODPATH, 'packets', short.path]), ...svs });
+    add({ name: 'podpath analyze --format json', ...one, run: await run(node, [PODPATH, 'analyze', '--quiet', '--format', 'json', short.path]), ...svs });
+  }
 
   if (!args.skip.has('tshark')) {
     const pre = capture(dir, Math.min(100 * MiB, args.size), args.seed);
@@ -294,8 +320,12 @@ async function main(): Promise<void> {
       `Generated by \`npm run bench -- --size ${args.sizeText}\` on ${started} (see docs/performance.md).`,
       '',
       ...info.map((l) => `- ${l}`),
-      `- capture: ${big.packets} packets, ${big.bytes} bytes (${mix}), seed ${args.seed}`,
+      `- flannel capture: ${big.packets} packets, ${big.bytes} bytes (${mix}), seed ${args.seed}`,
+      ...(short ? [`- short-flow capture ("short" rows): ${short.packets} packets, ${short.bytes} bytes (${Object.entries(short.mix).map(([k, v]) => `${k} ${((100 * v) / short!.packets).toFixed(1)}%`).join(', ')}), seed ${args.seed}`] : []),
       '',
+      ...(startup.length
+        ? ['Start-up (median of 10 runs each, interleaved):', '', '| command | ms | over node -e 0 |', '| --- | ---: | ---: |', ...startup.map((s) => `| ${s.name} | ${s.ms.toFixed(0)} | ${s === startup[0] ? '' : `+${(s.ms - startup[0].ms).toFixed(0)}`} |`), '']
+        : []),
       t,
       '',
       '"x tcpdump" is tcpdump\'s wall time divided by the row\'s on the same input (above 1: faster than tcpdump), then the same for CPU time (user + system) in parentheses.',
