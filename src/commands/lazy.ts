@@ -39,6 +39,11 @@ export const lazyCommands: LazyCommand[] = [
     load: async () => (await import('./dumps.js')).dumpsCommand,
   },
   {
+    command: 'inputs <paths..>',
+    describe: "List what analyze would read: each input's host, interface, format and commands, with the reason (a dry run)",
+    load: async () => (await import('./inputs.js')).inputsCommand,
+  },
+  {
     command: 'collect',
     describe: 'print the node collector script (--print), or run it on every node at once (--nodes)',
     load: async () => (await import('./collect.js')).collectCommand,

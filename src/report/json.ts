@@ -101,6 +101,15 @@ const CHUNK = 1 << 16;
  */
 export function* jsonChunks(report: Report): Generator<string> {
   let buf = '';
+  // Pieces of about CHUNK handed out at the next top-level element: a big nested value (a host of
+  // 400,000 interfaces) never becomes one string.
+  const ready: string[] = [];
+  const spill = () => {
+    if (buf.length >= CHUNK) {
+      ready.push(buf);
+      buf = '';
+    }
+  };
   const skip = (x: unknown) => x === undefined || typeof x === 'function' || typeof x === 'symbol';
   const value = (v: unknown, shape: Shape | undefined, indent: string): void => {
     if (v === null || typeof v !== 'object') {
@@ -122,6 +131,7 @@ export function* jsonChunks(report: Report): Generator<string> {
         buf += (i ? ',\n' : '\n') + inner;
         if (skip(v[i])) buf += 'null';
         else value(v[i], shape, inner);
+        spill();
       }
       buf += '\n' + indent + ']';
       return;
@@ -158,13 +168,15 @@ export function* jsonChunks(report: Report): Generator<string> {
         buf += (i ? ',\n' : '\n') + '    ';
         if (skip(v[i])) buf += 'null';
         else value(v[i], of, '    ');
-        if (buf.length >= CHUNK) {
-          yield buf;
-          buf = '';
-        }
+        spill();
+        for (const r of ready) yield r;
+        ready.length = 0;
       }
       buf += '\n  ]';
     } else value(v, of, '  ');
+    spill();
+    for (const r of ready) yield r;
+    ready.length = 0;
     if (n === keys.length - 1) buf += '\n}';
   }
   yield buf + '\n';
