@@ -9,6 +9,8 @@ import { runningWindow, type CapturePointInfo, type FlowVerdict } from './correl
 const w0 = (c: CapturePointInfo) => runningWindow(c) !== undefined;
 import type { Flow, Journey } from './flows.js';
 import type { Step } from './types.js';
+import { tunnelFit } from './fragments.js';
+import { tunnelDisplay } from '../decode/tunnels.js';
 
 /** At most this many packets are cited as evidence for one finding. */
 const MAX_EVIDENCE = 6;
@@ -33,7 +35,7 @@ export function diagnose(all: DiagnosedFlow[], topo: Topology, captures: Capture
   const flows = all.filter((f) => !f.linkScoped);
 
   // Lost packets: between two nodes' underlay inside a tunnel -> overlay-blocked; else lost.
-  const groups = new Map<string, { from: Step; to: Step; overlay: boolean; port?: number; type?: string; vni?: number; flows: Set<string>; ids: Set<string>; ev: Evidence[]; count: number; missing: string }>();
+  const groups = new Map<string, { from: Step; to: Step; overlay: boolean; frag: boolean; encap?: Step; port?: number; type?: string; vni?: number; flows: Set<string>; ids: Set<string>; ev: Evidence[]; count: number; missing: string }>();
   for (const df of flows) {
     for (const l of df.verdict.lost) {
       const from = l.path[l.v.lastSeen!];
@@ -43,11 +45,16 @@ export function diagnose(all: DiagnosedFlow[], topo: Topology, captures: Capture
       // its decapsulation.
       const overlay = !!encap && (from.action === 'encap' || from.action === 'underlay') && (to.action === 'underlay' || to.action === 'decap');
       const port = l.journey.tunnel?.port ?? encap?.tunnel?.port ?? NaN;
-      const key = `${overlay}|${from.host}|${from.interface}|${to.host}|${to.interface}`;
+      // A tunnel packet that left as IP fragments and was lost past that point did not fit the
+      // underlay: an MTU root cause, not a blocked port.
+      const frag = overlay && l.journey.fragmented === true;
+      const key = `${overlay}|${frag}|${from.host}|${from.interface}|${to.host}|${to.interface}`;
       const g = groups.get(key) ?? {
         from,
         to,
         overlay,
+        frag,
+        encap,
         port: Number.isNaN(port) ? undefined : port,
         type: l.journey.tunnel?.type ?? encap?.tunnel?.type,
         vni: l.journey.tunnel?.vni ?? encap?.tunnel?.vni,
@@ -66,7 +73,9 @@ export function diagnose(all: DiagnosedFlow[], topo: Topology, captures: Capture
   }
   for (const g of groups.values()) {
     const flowsText = [...g.flows].slice(0, 3).join(', ') + (g.flows.size > 3 ? `, +${g.flows.size - 3} more` : '');
-    if (g.overlay) {
+    if (g.frag) {
+      findings.push(fragmentLoss(g, topo, flowsText));
+    } else if (g.overlay) {
       const fromAddr = underlayAddress(topo, g.from.host);
       const toAddr = underlayAddress(topo, g.to.host);
       const port = `UDP ${g.port ?? '?'}`;
@@ -230,6 +239,49 @@ export function captureDropFindings(points: CapturePointInfo[]): Finding[] {
     });
   }
   return out;
+}
+
+/** Encapsulated packets that left a NIC as IP fragments and never arrived: `mtu`, critical. */
+function fragmentLoss(
+  g: { from: Step; to: Step; encap?: Step; type?: string; port?: number; vni?: number; ids: Set<string>; ev: Evidence[]; count: number; missing: string },
+  topo: Topology,
+  flowsText: string,
+): Finding {
+  const fromAddr = underlayAddress(topo, g.from.host);
+  const toAddr = underlayAddress(topo, g.to.host);
+  const sender = topo.hosts.find((h) => h.name === g.from.host);
+  const dev = g.encap?.host === g.from.host ? g.encap.interface : topo.overlay.find((o) => o.host === g.from.host && o.type === g.type)?.device;
+  const fit = tunnelFit(sender, dev, g.from.interface, g.type);
+  const kind = tunnelDisplay(g.type);
+  const where = g.from.host !== g.to.host ? `never arrived on ${g.to.host}${toAddr ? ` (${toAddr})` : ''} ${g.to.interface ?? ''}`.trimEnd() : `never reached ${g.to.interface ?? 'the next point'}`;
+  const title = `${g.count} ${kind} packet(s) left ${g.from.host}${fromAddr ? ` (${fromAddr})` : ''} ${g.from.interface ?? ''} as IP fragments and ${where}: they do not fit the underlay MTU`;
+  const sizes =
+    fit.deviceMtu !== undefined && fit.nicMtu !== undefined
+      ? `on ${g.from.host}, ${fit.device} MTU ${fit.deviceMtu} + ${fit.overhead}-byte ${kind} overhead = ${fit.outerMax} bytes > ${fit.nic} MTU ${fit.nicMtu}, so full-size pod packets are fragmented, and the fragments were lost between the nodes (the underlay or a middlebox drops IP fragments).`
+      : `the encapsulated packets were larger than the underlay MTU (${kind} adds ${fit.overhead} bytes), so they were fragmented, and the fragments were lost between the nodes.`;
+  const fix =
+    fit.fits !== undefined && fit.device
+      ? ` Set ${fit.device} MTU to ${fit.fits} (${fit.nic} MTU ${fit.nicMtu} - ${fit.overhead}) on every node, and the pods' MTU to match (CNI MTU setting).`
+      : ` Lower the tunnel device's MTU by the ${fit.overhead}-byte overhead (and the pods' MTU to match).`;
+  const evidence: Evidence[] = [...g.ev, { input: g.missing, text: `no fragment of them in ${g.missing}` }];
+  const devIf = fit.device ? sender?.interfaces.find((i) => i.name === fit.device) : undefined;
+  const nicIf = fit.nic ? sender?.interfaces.find((i) => i.name === fit.nic) : undefined;
+  evidence.push(...(devIf?.evidence.slice(0, 1) ?? []), ...(nicIf?.evidence.slice(0, 1) ?? []));
+  return {
+    severity: 'critical',
+    code: 'mtu',
+    message: `${title}: ${sizes}${fix} Flows: ${flowsText}.`,
+    evidence,
+    subject: {
+      title,
+      hosts: [...new Set([g.from.host, g.to.host])],
+      from: place(g.from, fromAddr),
+      to: place(g.to, toAddr),
+      tunnel: { type: g.type, port: g.port, vni: g.vni },
+      flows: [...g.ids],
+      count: g.count,
+    },
+  };
 }
 
 function place(s: Step, address?: string): { host: string; interface?: string; address?: string } {

@@ -65,6 +65,18 @@ export function podSubnetOf(h: Host): PodSubnet | undefined {
       !isLinkLocal(x.destination.split('/')[0]),
   );
   if (r) return { subnet: r.destination, bridge: r.interface, evidence: [r.evidence] };
+  // Calico (IPAM blocks): the node's block is a blackhole route (`blackhole 10.244.17.64/26 proto
+  // 80`) holding the VTEP device's address or the /32 routes of its pods' veths.
+  const hostRoutes = h.routes.filter((x) => !x.gateway && !x.type && !x.table && x.interface && x.destination.endsWith('/32')).map((x) => x.destination.split('/')[0]);
+  const block = h.routes.find(
+    (x) =>
+      x.type === 'blackhole' &&
+      (!x.table || x.table === 'main') &&
+      parseIPv4(x.destination.split('/')[0]) !== undefined &&
+      x.destination !== '0.0.0.0/0' &&
+      (vtepAddrs.some((v) => subnetContains(x.destination, v)) || hostRoutes.some((v) => subnetContains(x.destination, v))),
+  );
+  if (block) return { subnet: block.destination, evidence: [block.evidence] };
   return undefined;
 }
 

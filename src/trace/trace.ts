@@ -11,6 +11,7 @@ import type { DiagnosedFlow } from '../path/diagnose.js';
 import type { Endpoint, FlowKind, FlowReport, SeenAt, Step } from '../path/types.js';
 import { isLinkScoped, isLoopbackAddress, ownerOf } from '../topology/lookup.js';
 import type { Topology } from '../topology/model.js';
+import { captureMtus, withoutSuperSegments } from '../path/fragments.js';
 
 export interface Traced {
   diagnosed: DiagnosedFlow[];
@@ -24,6 +25,7 @@ export function traceFlows(flows: Flow[], topology: Topology, points: CapturePoi
   const diagnosed: DiagnosedFlow[] = [];
   const reports: FlowReport[] = [];
   let unexplained = 0;
+  const mtus = captureMtus(points, topology);
   flows.forEach((flow, k) => {
     const id = `f${k + 1}`;
     const loopHost = flow.loopback ? [...flow.seen.keys()].map((c) => points[c].host).find((h) => h) : undefined;
@@ -36,7 +38,10 @@ export function traceFlows(flows: Flow[], topology: Topology, points: CapturePoi
       flow.packets.rev > 0 && !linkScoped
         ? explainPath(topology, { src: flow.dst.ip, dst: flow.src.ip, dport: flow.src.port, loopback: flow.loopback, loopbackHost: loopHost }, hints)
         : [];
-    const verdict: FlowVerdict = linkScoped ? linkVerdict(flowVerdict(flow, path, returnPath, points, clocks)) : flowVerdict(flow, path, returnPath, points, clocks);
+    // Offload super-segments (bigger than the MTU where captured) are split or merged further on:
+    // their absence there as one packet is no loss (src/path/fragments.ts).
+    const judged = withoutSuperSegments(flow, mtus);
+    const verdict: FlowVerdict = linkScoped ? linkVerdict(flowVerdict(judged, path, returnPath, points, clocks)) : flowVerdict(judged, path, returnPath, points, clocks);
     path = endAtLoss(path, verdict);
     const label = `${id} ${flow.protocol} ${endpointLabel(topology, flow.src.ip, flow.src.port)} -> ${endpointLabel(topology, flow.dst.ip, flow.dst.port)}`;
     diagnosed.push({ flow, id, path, returnPath, verdict, label, linkScoped });

@@ -82,7 +82,7 @@ function ours(path: FlowReport['path']): string[] {
  */
 const NOT_YET: Record<string, string> = {
   'cilium-geneve': 'routed lxc datapath and cilium_host/cilium_net pairs are not modelled; paths stop at the node',
-  'mtu-fragments': 'outer IPv4 fragments are not joined to their VXLAN packet; Calico blackhole subnets are not pod subnets',
+  'mtu-fragments': 'Calico routed veths (cali*, /32 routes, no bridge) are not modelled: paths go through a "bridge" and stop at the pod (fragments are joined now)',
   services: 'kube-proxy NAT is not followed: the post-DNAT half is a flow of its own',
   'stale-vtep': 'a stale fdb VTEP is attributed to the node owning the subnet',
 };
