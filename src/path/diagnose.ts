@@ -11,6 +11,7 @@ import type { Flow, Journey } from './flows.js';
 import type { Step } from './types.js';
 import { tunnelFit } from './fragments.js';
 import { tunnelDisplay } from '../decode/tunnels.js';
+import { staleArp, staleOnPath, staleRemotes, staleVtepFindings } from './stale-vtep.js';
 
 /** At most this many packets are cited as evidence for one finding. */
 const MAX_EVIDENCE = 6;
@@ -33,6 +34,8 @@ function packetEvidence(j: Journey, captures: CapturePointInfo[]): Evidence[] {
 export function diagnose(all: DiagnosedFlow[], topo: Topology, captures: CapturePointInfo[]): Finding[] {
   const findings: Finding[] = [];
   const flows = all.filter((f) => !f.linkScoped);
+  // Remotes whose fdb VTEP is stale: their losses and unanswered ARP are that, not a firewall.
+  const stale = staleRemotes(topo);
 
   // Lost packets: between two nodes' underlay inside a tunnel -> overlay-blocked; else lost.
   const groups = new Map<string, { from: Step; to: Step; overlay: boolean; frag: boolean; encap?: Step; port?: number; type?: string; vni?: number; flows: Set<string>; ids: Set<string>; ev: Evidence[]; count: number; missing: string }>();
@@ -40,6 +43,21 @@ export function diagnose(all: DiagnosedFlow[], topo: Topology, captures: Capture
     for (const l of df.verdict.lost) {
       const from = l.path[l.v.lastSeen!];
       const to = l.path[l.v.missingAt!];
+      const st = staleOnPath(stale, l.path.slice(0, l.v.missingAt! + 1));
+      if (st) {
+        st.flows.add(df.id);
+        st.labels.add(df.label);
+        st.packets++;
+        const peer = st.remote.expected?.host;
+        st.directions.add(
+          l.journey.dir === 'rev'
+            ? `replies from ${from.host} to ${peer ?? st.remote.subnet} (requests from ${peer ?? st.remote.subnet} arrive)`
+            : `${from.host} -> ${st.remote.subnet}${peer ? ` on ${peer}` : ''}`,
+        );
+        if (to.host !== from.host) st.left = true;
+        if (st.evidence.length < MAX_EVIDENCE) st.evidence.push(...packetEvidence(l.journey, captures).slice(0, MAX_EVIDENCE - st.evidence.length));
+        continue;
+      }
       const encap = l.path.find((s) => s.action === 'encap');
       // Inside the tunnel: from the encapsulation (or the sender's NIC) to the receiver's NIC or
       // its decapsulation.
@@ -134,7 +152,13 @@ export function diagnose(all: DiagnosedFlow[], topo: Topology, captures: Capture
         evidence: [...(drop.evidence ?? []), ...firstPackets(f, captures)],
       });
     }
-    if (v.verdict === 'unanswered') {
+    const arpStale = v.verdict === 'unanswered' && f.protocol === 'arp' ? staleArp(stale, topo, f.src.ip, f.dst.ip) : undefined;
+    if (arpStale) {
+      arpStale.arpFlows.add(df.id);
+      arpStale.arpLabels.add(df.label);
+      arpStale.arpRequests += v.requests - v.answered;
+      if (arpStale.evidence.length < MAX_EVIDENCE) arpStale.evidence.push(...firstPackets(f, captures).slice(0, 2));
+    } else if (v.verdict === 'unanswered') {
       const arp = f.protocol === 'arp';
       findings.push({
         severity: arp ? 'warning' : 'error',
@@ -193,6 +217,8 @@ export function diagnose(all: DiagnosedFlow[], topo: Topology, captures: Capture
       }
     }
   }
+
+  findings.push(...staleVtepFindings(stale, topo));
 
   // Captures on a flow's path that did not cover its time.
   const gaps = new Map<number, string[]>();

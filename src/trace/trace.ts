@@ -43,10 +43,11 @@ export function traceFlows(flows: Flow[], topology: Topology, points: CapturePoi
     const judged = withoutSuperSegments(flow, mtus);
     const verdict: FlowVerdict = linkScoped ? linkVerdict(flowVerdict(judged, path, returnPath, points, clocks)) : flowVerdict(judged, path, returnPath, points, clocks);
     path = endAtLoss(path, verdict);
+    const returnTrace = endAtLoss(returnPath, verdict, 'rev');
     const label = `${id} ${flow.protocol} ${endpointLabel(topology, flow.src.ip, flow.src.port)} -> ${endpointLabel(topology, flow.dst.ip, flow.dst.port)}`;
     diagnosed.push({ flow, id, path, returnPath, verdict, label, linkScoped });
     if (path.some((s) => s.action === 'unknown')) unexplained += flow.packets.fwd + flow.packets.rev;
-    reports.push(flowReport(flow, id, path, returnPath, verdict, topology, points, clocks, baseSec, loopHost, linkScoped));
+    reports.push(flowReport(flow, id, path, returnTrace, verdict, topology, points, clocks, baseSec, loopHost, linkScoped));
   });
   return { diagnosed, reports, unexplained };
 }
@@ -104,8 +105,8 @@ function flowReport(
  * When no forward packet got past the point where they vanished, the path ends there, with a
  * `drop` step saying between which capture points (like a traceroute's last hop).
  */
-function endAtLoss(path: Step[], v: FlowVerdict): Step[] {
-  const fwd = v.lost.filter((l) => l.journey.dir === 'fwd');
+function endAtLoss(path: Step[], v: FlowVerdict, dir: 'fwd' | 'rev' = 'fwd'): Step[] {
+  const fwd = v.lost.filter((l) => l.journey.dir === dir);
   if (fwd.length === 0) return path;
   let k = -1;
   let missing = Infinity;
@@ -114,7 +115,7 @@ function endAtLoss(path: Step[], v: FlowVerdict): Step[] {
     missing = Math.min(missing, l.v.missingAt!);
   }
   // Some packet got further: the path itself works, only some packets were lost.
-  if (v.fwdLastSeen.some((s) => s > k)) return path;
+  if ((dir === 'fwd' ? v.fwdLastSeen : (v.revLastSeen ?? [])).some((s) => s > k)) return path;
   const next = path[missing];
   const last = path[k];
   const tunnel = path.slice(0, k + 1).some((s) => s.action === 'encap') && last.action === 'underlay' && next.host !== last.host;
