@@ -24,6 +24,7 @@ import { estimateClocks, findLossyCaptures } from './path/correlate.js';
 import { traceFlows } from './trace/trace.js';
 import { captureDropFindings, diagnose } from './path/diagnose.js';
 import { rankFindings } from './severity.js';
+import { consolidate } from './path/root-cause.js';
 import { assembleReport, type Analysis } from './report/assemble.js';
 import type { Report } from './path/types.js';
 
@@ -61,7 +62,8 @@ export async function analyzeDetailed(paths: string[], opts: AnalyzeOptions): Pr
     const traced = traceFlows(flows, topology, observed.points, clocks, observed.baseSec);
     observed.stats.unexplained += traced.unexplained;
 
-    const findings = rankFindings([...topology.findings, ...diagnose(traced.diagnosed, topology, observed.points)]);
+    // One root cause, its consequences under it (src/path/root-cause.ts); ranked.
+    const findings = consolidate(rankFindings([...topology.findings, ...diagnose(traced.diagnosed, topology, observed.points)]));
     return await assembleReport({ incident, observed, topology, flows: traced.reports, diagnosed: traced.diagnosed, findings, clocks, problems, hash: opts.hash !== false, cwd: opts.cwd });
   } finally {
     await incident.cleanup();

@@ -150,6 +150,7 @@ export function diagnose(all: DiagnosedFlow[], topo: Topology, captures: Capture
         code: drop.cause === 'no-route' ? 'no-route' : 'drop',
         message: `${df.label}: ${drop.detail} (on ${drop.host})`,
         evidence: [...(drop.evidence ?? []), ...firstPackets(f, captures)],
+        subject: { hosts: [drop.host], flows: [df.id] },
       });
     }
     const arpStale = v.verdict === 'unanswered' && f.protocol === 'arp' ? staleArp(stale, topo, f.src.ip, f.dst.ip) : undefined;
@@ -167,6 +168,7 @@ export function diagnose(all: DiagnosedFlow[], topo: Topology, captures: Capture
           ? `ARP: who-has ${f.dst.ip} tell ${f.src.ip} got no reply (${v.requests - v.answered} request(s)): ${f.dst.ip} is down, absent, or not on this segment`
           : `${df.label}: ${v.why}`,
         evidence: firstPackets(f, captures),
+        subject: { flows: [df.id], count: v.requests - v.answered },
       });
     }
     // VNI or port on the wire disagreeing with the devices.
