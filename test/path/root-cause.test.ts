@@ -104,6 +104,15 @@ if (scenarios.some((s) => s.name === 'mtu-fragments')) {
     const mtu = report.findings.filter((f) => f.code === 'mtu' && f.subject?.from);
     const senders = new Set(mtu.map((f) => f.subject!.from!.host));
     for (const n of Object.keys(lab.overlay)) assert.ok(senders.has(n), `${n}'s fragments are named`);
+    // Fragments belong to their packet: no port-less UDP flow between the VTEPs, and the big ping
+    // (DF not set) is seen on the sender's eth0 (as its fragments), not on the receiver's.
+    const locals = Object.values(lab.overlay).map((o) => o.local);
+    assert.not.ok(report.flows.some((f) => f.protocol === 'udp' && f.src.port === undefined && locals.includes(f.src.ip) && locals.includes(f.dst.ip)), 'no flow of later fragments');
+    const bigPing = report.flows.find((f) => f.protocol === 'icmp' && f.verdict === 'lost');
+    assert.ok(bigPing, 'the -s 1472 ping is lost');
+    assert.ok(bigPing.seenAt.some((x) => x.host === 'worker-1' && x.interface === 'eth0'), 'seen on worker-1 eth0 as fragments');
+    assert.not.ok(bigPing.seenAt.some((x) => x.host === 'worker-2' && x.interface === 'eth0'), 'never on worker-2 eth0');
+    assert.not.ok(report.problems.some((p) => /total length 1500 > 1450/.test(p)), 'a first fragment\'s inner packet is not malformed');
     // The small ping and the small HTTP fetch worked: not lost.
     const lost = report.flows.filter((f) => f.verdict === 'lost' && f.kind === 'cross-node');
     for (const f of lost) assert.ok(mtu.some((m) => m.subject!.flows!.includes(f.id)), `${f.id} is lost, and listed under an mtu root cause`);
