@@ -27,6 +27,7 @@ import { captureDropFindings, diagnose } from './path/diagnose.js';
 import { joinNatFlows } from './nat/join.js';
 import { natFindings } from './nat/findings.js';
 import { rankFindings } from './severity.js';
+import { consolidate } from './path/root-cause.js';
 import { assembleReport, type Analysis } from './report/assemble.js';
 import { computeGaps } from './path/gaps.js';
 import type { Report } from './path/types.js';
@@ -67,7 +68,8 @@ export async function analyzeDetailed(paths: string[], opts: AnalyzeOptions): Pr
     const traced = traceFlows(flows, topology, observed.points, clocks, observed.baseSec);
     observed.stats.unexplained += traced.unexplained;
 
-    const findings = rankFindings([...topology.findings, ...diagnose(traced.diagnosed, topology, observed.points), ...natFindings(traced.diagnosed, topology, observed.points)]);
+    // One root cause, its consequences under it (src/path/root-cause.ts); ranked.
+    const findings = consolidate(rankFindings([...topology.findings, ...diagnose(traced.diagnosed, topology, observed.points), ...natFindings(traced.diagnosed, topology, observed.points)]));
     const analysis = await assembleReport({ incident, observed, topology, flows: traced.reports, diagnosed: traced.diagnosed, findings, clocks, problems, hash: opts.hash !== false, cwd: opts.cwd });
     // 8 gaps: what the evidence cannot judge, and the commands that would answer it.
     const r = analysis.report;

@@ -76,7 +76,8 @@ export function decodeIpv4(c: Decoder, off: number, end: number): void {
     dataEnd = off + total < end ? off + total : end;
     // More than the frame carried on the wire: the length field lies (tcpdump: "(invalid)").
     const wire = c.p.wireLength - (c.b.length - end) - off;
-    if (total > wire && c.p.wireLength >= c.p.captureLength) {
+    // Inside the first fragment of an outer packet the rest is in the next fragments.
+    if (total > wire && c.p.wireLength >= c.p.captureLength && c.p.firstFragmentNet() < 0) {
       c.bad(L.IPV4, `total length ${total} > ${wire} bytes on the wire`);
     }
   }

@@ -78,7 +78,8 @@ export function decodeIpv6(c: Decoder, off: number, end: number): void {
     n.length = 40 + plen;
     dataEnd = off + n.length < end ? off + n.length : end;
     const wire = c.p.wireLength - (b.length - end) - off;
-    if (n.length > wire && c.p.wireLength >= c.p.captureLength) {
+    // Inside the first fragment of an outer packet the rest is in the next fragments.
+    if (n.length > wire && c.p.wireLength >= c.p.captureLength && c.p.firstFragmentNet() < 0) {
       c.bad(L.IPV6, `payload length ${plen} > ${wire - 40} bytes on the wire`);
     }
   }

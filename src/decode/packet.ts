@@ -354,6 +354,20 @@ export class Packet {
     return this.netCount > 0 ? this.nets[this.netCount - 1] : undefined;
   }
 
+  /**
+   * Index of the outermost network header that is the first of several IP fragments (more
+   * fragments follow, offset 0) and encloses another network header, else -1. What it carries
+   * (a tunnel and its inner packet) is cut at the fragment's end: the inner packet is incomplete
+   * by design, not malformed.
+   */
+  firstFragmentNet(before = this.netCount - 1): number {
+    for (let k = 0; k < before; k++) {
+      const n = this.nets[k];
+      if (n.moreFragments && n.fragOffset === 0) return k;
+    }
+    return -1;
+  }
+
   /** The outermost network header, when the packet is encapsulated (a tunnel was met). */
   get outer(): NetHeader | undefined {
     return this.netCount > 1 ? this.nets[0] : undefined;

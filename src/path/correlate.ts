@@ -305,6 +305,8 @@ export interface FlowVerdict {
   reachedFwd: number;
   /** The furthest step each placed forward packet was seen at. */
   fwdLastSeen: number[];
+  /** The same for reverse journeys, on the return path. */
+  revLastSeen?: number[];
 }
 
 export function flowVerdict(
@@ -319,6 +321,7 @@ export function flowVerdict(
   let placedAny = 0;
   let reachedFwd = 0;
   const fwdLastSeen: number[] = [];
+  const revLastSeen: number[] = [];
   const answeredPairs0 = new Set(f.journeys.filter((j) => j.role === 'response').map((j) => j.pair));
   for (const j of f.journeys) {
     const p = j.dir === 'fwd' ? path : returnPath;
@@ -329,13 +332,14 @@ export function flowVerdict(
     if (v.verdict !== 'unplaced') placedAny++;
     if (v.verdict === 'reached' && j.dir === 'fwd') reachedFwd++;
     if (j.dir === 'fwd' && v.lastSeen !== undefined) fwdLastSeen.push(v.lastSeen);
+    if (j.dir === 'rev' && v.lastSeen !== undefined) revLastSeen.push(v.lastSeen);
     if (v.verdict === 'reached' && v.lastSeen !== undefined && p[v.lastSeen]?.host === p[p.length - 1]?.host) reachedEnd++;
   }
   const requests = f.journeys.filter((j) => j.role === 'request');
   const responses = f.journeys.filter((j) => j.role === 'response');
   const answeredPairs = new Set(responses.map((j) => j.pair));
   const answered = requests.filter((j) => answeredPairs.has(j.pair)).length;
-  const base = { lost, requests: requests.length, responses: responses.length, answered, reachedFwd, fwdLastSeen };
+  const base = { lost, requests: requests.length, responses: responses.length, answered, reachedFwd, fwdLastSeen, revLastSeen };
   if (lost.length > 0) {
     const l = lost[0];
     const from = l.path[l.v.lastSeen!];

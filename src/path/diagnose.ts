@@ -10,6 +10,9 @@ const w0 = (c: CapturePointInfo) => runningWindow(c) !== undefined;
 import type { Flow, Journey } from './flows.js';
 import type { Step } from './types.js';
 import { captureOnlyOverlayLoss } from './capture-loss.js';
+import { tunnelFit } from './fragments.js';
+import { tunnelDisplay } from '../decode/tunnels.js';
+import { staleArp, staleOnPath, staleRemotes, staleVtepFindings } from './stale-vtep.js';
 
 /** At most this many packets are cited as evidence for one finding. */
 const MAX_EVIDENCE = 6;
@@ -32,23 +35,45 @@ function packetEvidence(j: Journey, captures: CapturePointInfo[]): Evidence[] {
 export function diagnose(all: DiagnosedFlow[], topo: Topology, captures: CapturePointInfo[]): Finding[] {
   const findings: Finding[] = [];
   const flows = all.filter((f) => !f.linkScoped);
+  // Remotes whose fdb VTEP is stale: their losses and unanswered ARP are that, not a firewall.
+  const stale = staleRemotes(topo);
 
   // Lost packets: between two nodes' underlay inside a tunnel -> overlay-blocked; else lost.
-  const groups = new Map<string, { from: Step; to: Step; overlay: boolean; port?: number; type?: string; vni?: number; flows: Set<string>; ids: Set<string>; ev: Evidence[]; count: number; missing: string }>();
+  const groups = new Map<string, { from: Step; to: Step; overlay: boolean; frag: boolean; encap?: Step; port?: number; type?: string; vni?: number; flows: Set<string>; ids: Set<string>; ev: Evidence[]; count: number; missing: string }>();
   for (const df of flows) {
     for (const l of df.verdict.lost) {
       const from = l.path[l.v.lastSeen!];
       const to = l.path[l.v.missingAt!];
+      const st = staleOnPath(stale, l.path.slice(0, l.v.missingAt! + 1));
+      if (st) {
+        st.flows.add(df.id);
+        st.labels.add(df.label);
+        st.packets++;
+        const peer = st.remote.expected?.host;
+        st.directions.add(
+          l.journey.dir === 'rev'
+            ? `replies from ${from.host} to ${peer ?? st.remote.subnet} (requests from ${peer ?? st.remote.subnet} arrive)`
+            : `${from.host} -> ${st.remote.subnet}${peer ? ` on ${peer}` : ''}`,
+        );
+        if (to.host !== from.host) st.left = true;
+        if (st.evidence.length < MAX_EVIDENCE) st.evidence.push(...packetEvidence(l.journey, captures).slice(0, MAX_EVIDENCE - st.evidence.length));
+        continue;
+      }
       const encap = l.path.find((s) => s.action === 'encap');
       // Inside the tunnel: from the encapsulation (or the sender's NIC) to the receiver's NIC or
       // its decapsulation.
       const overlay = !!encap && (from.action === 'encap' || from.action === 'underlay') && (to.action === 'underlay' || to.action === 'decap');
       const port = l.journey.tunnel?.port ?? encap?.tunnel?.port ?? NaN;
-      const key = `${overlay}|${from.host}|${from.interface}|${to.host}|${to.interface}`;
+      // A tunnel packet that left as IP fragments and was lost past that point did not fit the
+      // underlay: an MTU root cause, not a blocked port.
+      const frag = overlay && l.journey.fragmented === true;
+      const key = `${overlay}|${frag}|${from.host}|${from.interface}|${to.host}|${to.interface}`;
       const g = groups.get(key) ?? {
         from,
         to,
         overlay,
+        frag,
+        encap,
         port: Number.isNaN(port) ? undefined : port,
         type: l.journey.tunnel?.type ?? encap?.tunnel?.type,
         vni: l.journey.tunnel?.vni ?? encap?.tunnel?.vni,
@@ -67,7 +92,9 @@ export function diagnose(all: DiagnosedFlow[], topo: Topology, captures: Capture
   }
   for (const g of groups.values()) {
     const flowsText = [...g.flows].slice(0, 3).join(', ') + (g.flows.size > 3 ? `, +${g.flows.size - 3} more` : '');
-    if (g.overlay) {
+    if (g.frag) {
+      findings.push(fragmentLoss(g, topo, flowsText));
+    } else if (g.overlay) {
       const fromAddr = underlayAddress(topo, g.from.host);
       const toAddr = underlayAddress(topo, g.to.host);
       const port = `UDP ${g.port ?? '?'}`;
@@ -124,9 +151,16 @@ export function diagnose(all: DiagnosedFlow[], topo: Topology, captures: Capture
         code: drop.cause === 'no-route' ? 'no-route' : 'drop',
         message: `${df.label}: ${drop.detail} (on ${drop.host})`,
         evidence: [...(drop.evidence ?? []), ...firstPackets(f, captures)],
+        subject: { hosts: [drop.host], flows: [df.id] },
       });
     }
-    if (v.verdict === 'unanswered') {
+    const arpStale = v.verdict === 'unanswered' && f.protocol === 'arp' ? staleArp(stale, topo, f.src.ip, f.dst.ip) : undefined;
+    if (arpStale) {
+      arpStale.arpFlows.add(df.id);
+      arpStale.arpLabels.add(df.label);
+      arpStale.arpRequests += v.requests - v.answered;
+      if (arpStale.evidence.length < MAX_EVIDENCE) arpStale.evidence.push(...firstPackets(f, captures).slice(0, 2));
+    } else if (v.verdict === 'unanswered') {
       const arp = f.protocol === 'arp';
       findings.push({
         severity: arp ? 'warning' : 'error',
@@ -135,6 +169,7 @@ export function diagnose(all: DiagnosedFlow[], topo: Topology, captures: Capture
           ? `ARP: who-has ${f.dst.ip} tell ${f.src.ip} got no reply (${v.requests - v.answered} request(s)): ${f.dst.ip} is down, absent, or not on this segment`
           : `${df.label}: ${v.why}`,
         evidence: firstPackets(f, captures),
+        subject: { flows: [df.id], count: v.requests - v.answered },
       });
     }
     // VNI or port on the wire disagreeing with the devices.
@@ -186,6 +221,8 @@ export function diagnose(all: DiagnosedFlow[], topo: Topology, captures: Capture
     }
   }
 
+  findings.push(...staleVtepFindings(stale, topo));
+
   // Captures on a flow's path that did not cover its time.
   const gaps = new Map<number, string[]>();
   for (const df of flows) {
@@ -233,6 +270,49 @@ export function captureDropFindings(points: CapturePointInfo[]): Finding[] {
     });
   }
   return out;
+}
+
+/** Encapsulated packets that left a NIC as IP fragments and never arrived: `mtu`, critical. */
+function fragmentLoss(
+  g: { from: Step; to: Step; encap?: Step; type?: string; port?: number; vni?: number; ids: Set<string>; ev: Evidence[]; count: number; missing: string },
+  topo: Topology,
+  flowsText: string,
+): Finding {
+  const fromAddr = underlayAddress(topo, g.from.host);
+  const toAddr = underlayAddress(topo, g.to.host);
+  const sender = topo.hosts.find((h) => h.name === g.from.host);
+  const dev = g.encap?.host === g.from.host ? g.encap.interface : topo.overlay.find((o) => o.host === g.from.host && o.type === g.type)?.device;
+  const fit = tunnelFit(sender, dev, g.from.interface, g.type);
+  const kind = tunnelDisplay(g.type);
+  const where = g.from.host !== g.to.host ? `never arrived on ${g.to.host}${toAddr ? ` (${toAddr})` : ''} ${g.to.interface ?? ''}`.trimEnd() : `never reached ${g.to.interface ?? 'the next point'}`;
+  const title = `${g.count} ${kind} packet(s) left ${g.from.host}${fromAddr ? ` (${fromAddr})` : ''} ${g.from.interface ?? ''} as IP fragments and ${where}: they do not fit the underlay MTU`;
+  const sizes =
+    fit.deviceMtu !== undefined && fit.nicMtu !== undefined
+      ? `on ${g.from.host}, ${fit.device} MTU ${fit.deviceMtu} + ${fit.overhead}-byte ${kind} overhead = ${fit.outerMax} bytes > ${fit.nic} MTU ${fit.nicMtu}, so full-size pod packets are fragmented, and the fragments were lost between the nodes (the underlay or a middlebox drops IP fragments).`
+      : `the encapsulated packets were larger than the underlay MTU (${kind} adds ${fit.overhead} bytes), so they were fragmented, and the fragments were lost between the nodes.`;
+  const fix =
+    fit.fits !== undefined && fit.device
+      ? ` Set ${fit.device} MTU to ${fit.fits} (${fit.nic} MTU ${fit.nicMtu} - ${fit.overhead}) on every node, and the pods' MTU to match (CNI MTU setting).`
+      : ` Lower the tunnel device's MTU by the ${fit.overhead}-byte overhead (and the pods' MTU to match).`;
+  const evidence: Evidence[] = [...g.ev, { input: g.missing, text: `no fragment of them in ${g.missing}` }];
+  const devIf = fit.device ? sender?.interfaces.find((i) => i.name === fit.device) : undefined;
+  const nicIf = fit.nic ? sender?.interfaces.find((i) => i.name === fit.nic) : undefined;
+  evidence.push(...(devIf?.evidence.slice(0, 1) ?? []), ...(nicIf?.evidence.slice(0, 1) ?? []));
+  return {
+    severity: 'critical',
+    code: 'mtu',
+    message: `${title}: ${sizes}${fix} Flows: ${flowsText}.`,
+    evidence,
+    subject: {
+      title,
+      hosts: [...new Set([g.from.host, g.to.host])],
+      from: place(g.from, fromAddr),
+      to: place(g.to, toAddr),
+      tunnel: { type: g.type, port: g.port, vni: g.vni },
+      flows: [...g.ids],
+      count: g.count,
+    },
+  };
 }
 
 function place(s: Step, address?: string): { host: string; interface?: string; address?: string } {

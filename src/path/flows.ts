@@ -50,8 +50,17 @@ export interface Journey {
   tooBig?: boolean;
   tunnel?: { type: string; vni?: number; port?: number };
   outer?: { src: string; dst: string; sport?: number; dport?: number };
+  /**
+   * At some capture point the packet was carried as IP fragments: a sighting was the first
+   * fragment of an enclosing (outer) header, e.g. a VXLAN datagram fragmented on the NIC.
+   */
+  fragmented?: boolean;
+  /** Later fragments (offset > 0, no transport header) joined to this packet, over all points. */
+  fragments?: number;
   /** The packet identity (only while building: FlowTable.seal() drops it). */
   identity?: string;
+  /** Hash of the identity without the payload hash (only while building). */
+  partial?: number;
 }
 
 export interface Flow {
@@ -72,7 +81,38 @@ export interface Flow {
   last: number;
   /** Hash of a packet identity -> the journey, or journeys oldest first, with that hash (only while building). */
   index: Map<number, Journey | Bucket>;
+  /**
+   * Journeys by identity hash without the payload (only while building, and only for flows that
+   * met a fragment): the first fragment of a packet carries part of its payload only.
+   */
+  partials?: Map<number, Journey[]>;
   counts: { fwd: number; rev: number };
+}
+
+function addPartial(m: Map<number, Journey[]>, j: Journey): void {
+  const list = m.get(j.partial!);
+  if (list === undefined) m.set(j.partial!, [j]);
+  else list.push(j);
+}
+
+/**
+ * The latest journey whose identity equals `identity` but for the payload hash, near in time, not
+ * yet seen at this point. A whole packet (`cut` false) matches only journeys seen as fragments:
+ * two whole packets differing in payload stay two.
+ */
+function partialMatch(m: Map<number, Journey[]>, partial: number, identity: string, cut: boolean, capture: number, iface: string | undefined, t: number): Journey | undefined {
+  const list = m.get(partial);
+  if (list === undefined) return undefined;
+  const prefix = identity.slice(0, identity.lastIndexOf('|') + 1);
+  next: for (let k = list.length - 1; k >= 0; k--) {
+    const c = list[k];
+    if (!cut && !c.fragmented) continue;
+    if (c.identity === undefined || !c.identity.startsWith(prefix)) continue;
+    if (Math.abs(c.sightings[0].t - t) > WINDOW_NS) continue;
+    for (const s of c.sightings) if (s.capture === capture && s.iface === iface) continue next;
+    return c;
+  }
+  return undefined;
 }
 
 function endpointKey(ip: string, port?: number): string {
@@ -282,6 +322,11 @@ class Fields {
   }
 
   identityHash(): number {
+    return mix(this.partialHash(), this.payloadHash);
+  }
+
+  /** identityHash() without the payload hash. */
+  partialHash(): number {
     let h = mix(0x3c6ef372, this.srcId);
     h = mix(h, this.dstId);
     h = mix(h, this.proto);
@@ -294,8 +339,7 @@ class Fields {
     h = mix(h, this.tcpSeq);
     h = mix(h, this.tcpAck);
     h = mix(h, this.tcpFlags);
-    h = mix(h, this.arpOp);
-    return mix(h, this.payloadHash);
+    return mix(h, this.arpOp);
   }
 
   /** The identity as text: equal texts, same packet (as seen at another capture point). */
@@ -326,6 +370,15 @@ function opt(v: number): string {
   return v >= 0 ? '' + v : 'undefined';
 }
 
+/** Where the first fragment of an IP packet went: its later fragments join that journey. */
+interface FragmentEntry {
+  flow: Flow;
+  journey: Journey;
+  t: number;
+}
+/** First fragments remembered at most (then the oldest half is forgotten). */
+const MAX_FRAGMENT_ENTRIES = 65_536;
+
 export class FlowTable {
   readonly flows = new Map<string, Flow>();
   /** Address ids and texts (shared with the analyzer's capture facts). */
@@ -338,6 +391,9 @@ export class FlowTable {
   // Tunnel and outer-header objects are shared by every journey with the same values (never mutated).
   private readonly tunnelObjects = new Map<number, NonNullable<Journey['tunnel']>>();
   private readonly outerObjects = new Map<number, Map<number, NonNullable<Observation['outer']>>>();
+  /** First fragments by (source id, destination id) then (IP id, protocol). */
+  private readonly firstFragments = new Map<number, Map<number, FragmentEntry>>();
+  private fragmentEntries = 0;
 
   private protoName(code: number, n: NetHeader): string {
     return (this.protoNames[code] ??= netProto(n));
@@ -359,9 +415,18 @@ export class FlowTable {
     dstId = this.book.id(p.inner!, false),
   ): Flow {
     const n = p.inner!;
+    // A later IP fragment carries no transport header: it belongs to its first fragment's journey.
+    if (n.fragOffset > 0 && n.ipId >= 0 && n.kind !== NET_ARP && this.fragmentEntries > 0) {
+      const joined = this.joinLaterFragment(n.ipId, n.proto, srcId, dstId, capture, t, iface);
+      if (joined !== undefined) return joined;
+    }
     const f = this.f;
     const book = this.book;
     f.read(p, n, srcId, dstId);
+    // The first fragment of an enclosing header (a fragmented VXLAN datagram): the inner packet
+    // is cut at the fragment's end, so its payload hash is not the whole packet's.
+    const cutAt = p.netCount > 1 ? p.firstFragmentNet() : -1;
+    const firstFragment = cutAt >= 0 ? cutAt : n.kind !== NET_ARP && n.moreFragments && n.fragOffset === 0 && n.ipId >= 0 ? p.netCount - 1 : -1;
     const echo = f.echo();
     // TCP/UDP endpoints have ports; others are addresses only.
     const ports = n.kind !== NET_ARP && (f.proto === 6 || f.proto === 17);
@@ -428,32 +493,42 @@ export class FlowTable {
       mayJoin = slot.noSkip || slot.unseenHere > 0;
     }
     let idHash = 0;
+    let partial = 0;
     let entry: Journey | Bucket | undefined;
     if (mayJoin) {
-      idHash = f.identityHash();
+      partial = f.partialHash();
+      idHash = mix(partial, f.payloadHash);
       entry = flow.index.get(idHash);
     }
     let identity: string | undefined;
     let bucket: Bucket | undefined;
+    // The latest journey with this identity, near in time, not yet seen at this point.
+    let c: Journey | undefined;
     if (entry !== undefined) {
       identity = f.identity(book, this.protoName(f.proto, n));
-      // The latest journey with this identity, near in time, not yet seen at this point.
-      let c: Journey | undefined;
       if (entry instanceof Bucket) {
         bucket = entry;
         c = bucket.find(identity, capture, iface, t);
       } else if (matches(entry, identity, capture, iface, t)) {
         c = entry;
       }
-      if (c !== undefined) {
-        c.sightings.push({ capture, iface, packet: p.index, t });
-        if (counted && !slot.noSkip) slot.unseenHere--;
-        if (p.tunnelCount > 0 && !c.tunnel) {
-          c.tunnel = tunnel ?? this.tunnelOf(p);
-          c.outer = tunnel ? outer : this.outerOf(p);
-        }
-        return flow;
+    }
+    // Fragments: the same packet whole at one point and cut at another.
+    if (cutAt >= 0 && flow.partials === undefined) this.indexPartials(flow);
+    if (c === undefined && mayJoin && flow.partials !== undefined) {
+      identity ??= f.identity(book, this.protoName(f.proto, n));
+      c = partialMatch(flow.partials, partial, identity, cutAt >= 0, capture, iface, t);
+    }
+    if (c !== undefined) {
+      c.sightings.push({ capture, iface, packet: p.index, t });
+      if (counted && !slot.noSkip) slot.unseenHere--;
+      if (p.tunnelCount > 0 && !c.tunnel) {
+        c.tunnel = tunnel ?? this.tunnelOf(p);
+        c.outer = tunnel ? outer : this.outerOf(p);
       }
+      if (cutAt >= 0) c.fragmented = true;
+      if (firstFragment >= 0) this.rememberFirstFragment(p, firstFragment, srcId, dstId, flow, c, t);
+      return flow;
     }
     if (dir === 'fwd') {
       flow.counts.fwd++;
@@ -486,18 +561,78 @@ export class FlowTable {
       tooBig: (f.proto === 1 && f.icmpType === 3 && f.icmpCode === 4) || (f.proto === 58 && f.icmpType === 2) ? true : undefined,
       tunnel,
       outer,
+      fragmented: cutAt >= 0 ? true : undefined,
+      fragments: undefined,
       identity: flat(identity ?? f.identity(book, this.protoName(f.proto, n))),
+      partial: 0,
     };
     if (!mayJoin) {
-      idHash = f.identityHash();
+      partial = f.partialHash();
+      idHash = mix(partial, f.payloadHash);
       entry = flow.index.get(idHash);
       if (entry instanceof Bucket) bucket = entry;
     }
+    j.partial = partial;
+    if (flow.partials !== undefined) addPartial(flow.partials, j);
+    if (firstFragment >= 0) this.rememberFirstFragment(p, firstFragment, srcId, dstId, flow, j, t);
     this.kept++;
     flow.journeys.push(j);
     if (bucket !== undefined) bucket.push(j, capture, iface);
     else if (entry !== undefined) flow.index.set(idHash, new Bucket(entry as Journey, j, capture, iface));
     else flow.index.set(idHash, j);
+    return flow;
+  }
+
+  /** Builds a flow's payload-less index (when it first meets a fragment). */
+  private indexPartials(flow: Flow): void {
+    const m = new Map<number, Journey[]>();
+    for (const j of flow.journeys) addPartial(m, j);
+    flow.partials = m;
+  }
+
+  /** Remembers the first fragment of network header `k` of `p` as journey `j` of `flow`. */
+  private rememberFirstFragment(p: Packet, k: number, srcId: number, dstId: number, flow: Flow, j: Journey, t: number): void {
+    const h = p.nets[k];
+    const s = k === p.netCount - 1 ? srcId : this.book.id(h, true);
+    const d = k === p.netCount - 1 ? dstId : this.book.id(h, false);
+    if (s >= 0x200000 || d >= 0x200000) return;
+    if (this.fragmentEntries >= MAX_FRAGMENT_ENTRIES) {
+      this.firstFragments.clear();
+      this.fragmentEntries = 0;
+    }
+    const k1 = s * 0x200000 + d;
+    let m = this.firstFragments.get(k1);
+    if (m === undefined) this.firstFragments.set(k1, (m = new Map()));
+    const k2 = h.ipId * 256 + (h.proto & 0xff);
+    const e = m.get(k2);
+    if (e === undefined) {
+      m.set(k2, { flow, journey: j, t });
+      this.fragmentEntries++;
+    } else {
+      e.flow = flow;
+      e.journey = j;
+      e.t = t;
+    }
+  }
+
+  /** Joins a later fragment to the journey of its first fragment; the flow, or undefined. */
+  private joinLaterFragment(ipId: number, proto: number, srcId: number, dstId: number, capture: number, t: number, iface: string | undefined): Flow | undefined {
+    if (srcId >= 0x200000 || dstId >= 0x200000) return undefined;
+    const e = this.firstFragments.get(srcId * 0x200000 + dstId)?.get(ipId * 256 + (proto & 0xff));
+    if (e === undefined || Math.abs(e.t - t) > WINDOW_NS) return undefined;
+    const flow = e.flow;
+    e.journey.fragments = (e.journey.fragments ?? 0) + 1;
+    if (t < flow.first) flow.first = t;
+    if (t > flow.last) flow.last = t;
+    let seen = flow.seen.get(capture);
+    if (!seen) {
+      seen = { packets: 0, first: t, last: t, points: new Set() };
+      flow.seen.set(capture, seen);
+    }
+    seen.packets++;
+    if (t < seen.first) seen.first = t;
+    if (t > seen.last) seen.last = t;
+    if (iface !== undefined) seen.points.add(iface);
     return flow;
   }
 
@@ -539,6 +674,7 @@ export class FlowTable {
       first: t,
       last: t,
       index: new Map(),
+      partials: undefined,
       counts: { fwd: 0, rev: 0 },
     };
     // Two conversations with one key text would be one flow in a string-keyed table: share it.
@@ -589,8 +725,11 @@ export class FlowTable {
   seal(): Flow[] {
     for (const f of this.flows.values()) {
       f.index.clear();
+      f.partials = undefined;
       for (const j of f.journeys) j.identity = undefined;
     }
+    this.firstFragments.clear();
+    this.fragmentEntries = 0;
     this.slots.clear();
     this.tunnelObjects.clear();
     this.outerObjects.clear();

@@ -26,8 +26,8 @@ import { isTunnel, podSubnetOf } from './overlay.js';
 
 const HOST_LOCAL_ITF = /^(docker\d+|br-[0-9a-f]{12}|kube-ipvs0|nodelocaldns|virbr\d+)$/;
 
-function add(ctx: BuildContext, severity: Severity, code: string, message: string, evidence: Evidence[]): void {
-  ctx.topology.findings.push({ severity, code, message, evidence });
+function add(ctx: BuildContext, severity: Severity, code: string, message: string, evidence: Evidence[], subject?: Finding['subject']): void {
+  ctx.topology.findings.push(subject ? { severity, code, message, evidence, subject } : { severity, code, message, evidence });
 }
 
 export function addFindings(ctx: BuildContext): void {
@@ -163,6 +163,7 @@ function mtu(ctx: BuildContext): void {
           'mtu',
           `${h.name}: ${d.name} mtu ${d.mtu} is above ${lower.name} mtu ${lower.mtu} minus the ${overhead}-byte ${d.kind === 'geneve' ? 'Geneve' : 'VXLAN'} overhead (${lower.mtu - overhead}): full-size pod packets will not fit the underlay`,
           [...d.evidence.slice(0, 1), ...lower.evidence.slice(0, 1)],
+          { hosts: [h.name] },
         );
       }
       // Pod side: the pod bridge, its veth ports and the pods' interfaces.

@@ -149,10 +149,17 @@ export interface OverlayRemote {
   gateway?: string;
   /** Underlay address of the remote VTEP. */
   vtep?: string;
-  /** Host owning that VTEP. */
+  /** Host owning that VTEP (absent when `stale` and the VTEP is no node's address). */
   host?: string;
   /** VNI this host sends with toward the subnet, when the route says (`encap ip id N`). */
   vni?: number;
+  /**
+   * The fdb/neigh VTEP is no node's underlay address, or another node's than the one owning the
+   * subnet (a replaced node whose entry the CNI never updated). Additive (docs/topology-json.md).
+   */
+  stale?: boolean;
+  /** For a stale remote: the node owning the subnet (by routes, pod subnets, kubectl) and its underlay address. */
+  expected?: { host: string; vtep?: string };
   source: OverlaySource;
   evidence: Evidence[];
 }

@@ -91,6 +91,18 @@ export function podSubnetOf(h: Host): PodSubnet | undefined {
       !isLinkLocal(x.destination.split('/')[0]),
   );
   if (routed) return { subnet: routed.destination, bridge: routed.interface, evidence: [routed.evidence] };
+  // Calico (IPAM blocks): the node's block is a blackhole route (`blackhole 10.244.17.64/26 proto
+  // 80`) holding the VTEP device's address or the /32 routes of its pods' veths.
+  const hostRoutes = h.routes.filter((x) => !x.gateway && !x.type && !x.table && x.interface && x.destination.endsWith('/32')).map((x) => x.destination.split('/')[0]);
+  const block = h.routes.find(
+    (x) =>
+      x.type === 'blackhole' &&
+      (!x.table || x.table === 'main') &&
+      parseIPv4(x.destination.split('/')[0]) !== undefined &&
+      x.destination !== '0.0.0.0/0' &&
+      (vtepAddrs.some((v) => subnetContains(x.destination, v)) || hostRoutes.some((v) => subnetContains(x.destination, v))),
+  );
+  if (block) return { subnet: block.destination, evidence: [block.evidence] };
   return undefined;
 }
 
@@ -277,39 +289,25 @@ function resolveRemote(ctx: BuildContext, host: Host, dev: TopoInterface, route:
     }
   }
 
+  // A VTEP from fdb that is no node's underlay address, or not the subnet owner's: stale. The
+  // remote keeps the VTEP the kernel uses and gets no host (or the VTEP's real one); the node the
+  // routes name is only where it should point.
+  if (remote.source === 'fdb' && remote.vtep) {
+    const owner = routeOwner(ctx, host, route);
+    const atVtep = remote.host;
+    if (owner && owner.h2.name !== atVtep && !(atVtep === undefined && owner.h2.underlay === undefined)) {
+      remote.stale = true;
+      remote.expected = { host: owner.h2.name, ...(owner.h2.underlay ? { vtep: owner.h2.underlay.address } : {}) };
+      remote.evidence.push(...owner.extra, ...(owner.h2.underlay?.evidence ?? []));
+      return remote;
+    }
+  }
+
   // route
   if (!remote.host) {
-    let h2: Host | undefined;
-    const extra: Evidence[] = [];
-    if (gw) {
-      const o = ownersOf(ctx.topology, gw).find((x) => x.host !== host && x.host.role === 'node' && isTunnel(x.interface));
-      if (o) {
-        h2 = o.host;
-        extra.push(...o.interface.evidence.slice(0, 1));
-      }
-    }
-    if (!h2) {
-      for (const h of ctx.topology.hosts) {
-        if (h === host || h.role !== 'node') continue;
-        const ps = podSubnetOf(h);
-        if (ps && ps.subnet === route.destination) {
-          h2 = h;
-          extra.push(...ps.evidence);
-          break;
-        }
-      }
-    }
-    if (!h2) {
-      const k = ctx.kubectlPods.find((p) => {
-        const ip = normalizeIp(p.record.ip);
-        return ip !== undefined && subnetContains(route.destination, ip);
-      });
-      const n = k ? ctx.topology.hosts.find((h) => h !== host && h.role === 'node' && sameNodeName(k.record.node, h.name)) : undefined;
-      if (k && n) {
-        h2 = n;
-        extra.push(k.evidence);
-      }
-    }
+    const owner = routeOwner(ctx, host, route);
+    const h2 = owner?.h2;
+    const extra = owner?.extra ?? [];
     if (h2) {
       remote.host = h2.name;
       if (!linked) {
@@ -347,6 +345,30 @@ function resolveRemote(ctx: BuildContext, host: Host, dev: TopoInterface, route:
     }
   }
   return remote;
+}
+
+/**
+ * The node owning a remote subnet by what is not the fdb: the route's gateway on its VTEP
+ * device, the subnet being its pod subnet, or kubectl placing the subnet's pods on it.
+ */
+function routeOwner(ctx: BuildContext, host: Host, route: TopoRoute): { h2: Host; extra: Evidence[] } | undefined {
+  const gw = route.gateway;
+  if (gw) {
+    const o = ownersOf(ctx.topology, gw).find((x) => x.host !== host && x.host.role === 'node' && isTunnel(x.interface));
+    if (o) return { h2: o.host, extra: o.interface.evidence.slice(0, 1) };
+  }
+  for (const h of ctx.topology.hosts) {
+    if (h === host || h.role !== 'node') continue;
+    const ps = podSubnetOf(h);
+    if (ps && ps.subnet === route.destination) return { h2: h, extra: [...ps.evidence] };
+  }
+  const k = ctx.kubectlPods.find((p) => {
+    const ip = normalizeIp(p.record.ip);
+    return ip !== undefined && subnetContains(route.destination, ip);
+  });
+  const n = k ? ctx.topology.hosts.find((h) => h !== host && h.role === 'node' && sameNodeName(k.record.node, h.name)) : undefined;
+  if (k && n) return { h2: n, extra: [k.evidence] };
+  return undefined;
 }
 
 export function buildOverlay(ctx: BuildContext): Overlay[] {

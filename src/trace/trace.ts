@@ -13,6 +13,7 @@ import { flowNat, serviceFields, type FlowNat } from '../nat/join.js';
 import { natPaths } from '../nat/path.js';
 import { isLinkScoped, isLoopbackAddress, ownerOf } from '../topology/lookup.js';
 import type { Topology } from '../topology/model.js';
+import { captureMtus, withoutSuperSegments } from '../path/fragments.js';
 
 export interface Traced {
   diagnosed: DiagnosedFlow[];
@@ -26,6 +27,7 @@ export function traceFlows(flows: Flow[], topology: Topology, points: CapturePoi
   const diagnosed: DiagnosedFlow[] = [];
   const reports: FlowReport[] = [];
   let unexplained = 0;
+  const mtus = captureMtus(points, topology);
   flows.forEach((flow, k) => {
     const id = `f${k + 1}`;
     const loopHost = flow.loopback ? [...flow.seen.keys()].map((c) => points[c].host).find((h) => h) : undefined;
@@ -44,13 +46,17 @@ export function traceFlows(flows: Flow[], topology: Topology, points: CapturePoi
       : flow.packets.rev > 0 && !linkScoped
         ? explainPath(topology, { src: flow.dst.ip, dst: flow.src.ip, dport: flow.src.port, loopback: flow.loopback, loopbackHost: loopHost }, hints)
         : [];
-    let verdict: FlowVerdict = linkScoped ? linkVerdict(flowVerdict(flow, path, returnPath, points, clocks)) : flowVerdict(flow, path, returnPath, points, clocks);
+    // Offload super-segments (bigger than the MTU where captured) are split or merged further on:
+    // their absence there as one packet is no loss (src/path/fragments.ts).
+    const judged = withoutSuperSegments(flow, mtus);
+    let verdict: FlowVerdict = linkScoped ? linkVerdict(flowVerdict(judged, path, returnPath, points, clocks)) : flowVerdict(judged, path, returnPath, points, clocks);
     if (nat && !nat.translated) verdict = rejectedVerdict(verdict, nat);
     path = endAtLoss(path, verdict);
+    const returnTrace = endAtLoss(returnPath, verdict, 'rev');
     const label = `${id} ${flow.protocol} ${endpointLabel(topology, flow.src.ip, flow.src.port)} -> ${endpointLabel(topology, flow.dst.ip, flow.dst.port)}`;
     diagnosed.push({ flow, id, path, returnPath, verdict, label, linkScoped });
     if (path.some((s) => s.action === 'unknown')) unexplained += flow.packets.fwd + flow.packets.rev;
-    reports.push(flowReport(flow, id, path, returnPath, verdict, topology, points, clocks, baseSec, loopHost, linkScoped));
+    reports.push(flowReport(flow, id, path, returnTrace, verdict, topology, points, clocks, baseSec, loopHost, linkScoped));
   });
   return { diagnosed, reports, unexplained };
 }
@@ -115,8 +121,8 @@ function flowReport(
  * When no forward packet got past the point where they vanished, the path ends there, with a
  * `drop` step saying between which capture points (like a traceroute's last hop).
  */
-function endAtLoss(path: Step[], v: FlowVerdict): Step[] {
-  const fwd = v.lost.filter((l) => l.journey.dir === 'fwd');
+function endAtLoss(path: Step[], v: FlowVerdict, dir: 'fwd' | 'rev' = 'fwd'): Step[] {
+  const fwd = v.lost.filter((l) => l.journey.dir === dir);
   if (fwd.length === 0) return path;
   let k = -1;
   let missing = Infinity;
@@ -125,7 +131,7 @@ function endAtLoss(path: Step[], v: FlowVerdict): Step[] {
     missing = Math.min(missing, l.v.missingAt!);
   }
   // Some packet got further: the path itself works, only some packets were lost.
-  if (v.fwdLastSeen.some((s) => s > k)) return path;
+  if ((dir === 'fwd' ? v.fwdLastSeen : (v.revLastSeen ?? [])).some((s) => s > k)) return path;
   const next = path[missing];
   const last = path[k];
   const tunnel = path.slice(0, k + 1).some((s) => s.action === 'encap') && last.action === 'underlay' && next.host !== last.host;

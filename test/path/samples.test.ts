@@ -5,6 +5,7 @@
  */
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
+import { spawnSync } from 'node:child_process';
 import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import { join, relative } from 'node:path';
 import { analyze } from '../../src/analyze.js';
@@ -35,6 +36,7 @@ interface LabFlow {
   service?: { namespace: string; name: string; clusterIP: string; port: number; nodePort?: number };
   backend?: { ip: string; port: number; pod?: string; host?: string };
   nat?: { type: string; host: string; from: { ip: string; port?: number }; to: { ip: string; port?: number } }[];
+  encap?: { outerDst: string };
 }
 interface Lab {
   scenario: string;
@@ -102,9 +104,32 @@ function ours(path: FlowReport['path']): string[] {
  * not asserted here, and the run says so. Remove a line when the analyzer gets the scenario right.
  */
 const NOT_YET: Record<string, string> = {
-  'mtu-fragments': 'outer IPv4 fragments are not joined to their VXLAN packet; Calico blackhole subnets are not pod subnets',
-  'stale-vtep': 'a stale fdb VTEP is attributed to the node owning the subnet',
+  'mtu-fragments': 'Calico routed veths (cali*, /32 routes, no bridge) are not modelled: paths go through a "bridge" and stop at the pod (fragments are joined now)',
 };
+
+/**
+ * Where a lab.json lists a capture on a flow's path that holds none of its packets, and tcpdump
+ * (the oracle) confirms it: stale-vtep lists the control plane's eth0 for the flows sent to the
+ * stale VTEP, but ARP for 10.32.7.224 is never answered, so no VXLAN datagram to it leaves.
+ */
+const LAB_ERRATA: Record<string, { capture: string; outerDst: string; filter: string }[]> = {
+  'stale-vtep': [{ capture: 'ip-10-32-11-62/eth0.pcap', outerDst: '10.32.7.224', filter: 'udp port 8472 and dst host 10.32.7.224' }],
+};
+const HAS_TCPDUMP = spawnSync('sh', ['-c', 'command -v tcpdump']).status === 0;
+
+/** The captures a lab flow is held in, less the errata tcpdump confirms (undefined: cannot check). */
+function expectedCaptures(scenario: string, f: LabFlow): string[] | undefined {
+  let list = [...f.captures];
+  for (const e of LAB_ERRATA[scenario] ?? []) {
+    if (f.encap?.outerDst !== e.outerDst || !list.includes(e.capture)) continue;
+    if (!HAS_TCPDUMP) return undefined;
+    const r = spawnSync('tcpdump', ['-nn', '-r', join(SAMPLES, scenario, e.capture), e.filter], { encoding: 'utf8' });
+    assert.is(r.status, 0, `tcpdump -r ${e.capture}: ${r.stderr}`);
+    assert.is(r.stdout.trim(), '', `lab erratum: ${e.capture} holds no '${e.filter}' packet`);
+    list = list.filter((c) => c !== e.capture);
+  }
+  return list.sort();
+}
 
 for (const scenario of scenarios) {
   if (NOT_YET[scenario]) {
@@ -126,7 +151,9 @@ for (const scenario of scenarios) {
       assert.equal(ours(path), comparable(lab, f.path), `${scenario} ${f.id}: path`);
       if (f.reply && forward && got.returnPath) assert.equal(ours(got.returnPath), comparable(lab, f.reply.path), `${scenario} ${f.id}: return path`);
       const seen = got.seenAt.map((s) => relative(join('samples', scenario), s.input)).sort();
-      assert.equal(seen, [...f.captures].sort(), `${scenario} ${f.id}: seenAt lists exactly the captures holding it`);
+      const expected = expectedCaptures(scenario, f);
+      if (expected) assert.equal(seen, expected, `${scenario} ${f.id}: seenAt lists exactly the captures holding it`);
+      else console.log(`SKIP ${scenario} ${f.id}: seenAt not checked, tcpdump is not installed to confirm the lab erratum`);
       for (const absent of f.absentFrom ?? []) assert.not.ok(seen.includes(absent), `${scenario} ${f.id}: must not be seen in ${absent}`);
       if (f.service) {
         assert.equal(
