@@ -19,6 +19,8 @@ export async function main(args: string[]): Promise<number> {
     drain: () => new Promise((resolve) => process.stdout.once('drain', () => resolve())),
     stdin: process.stdin as Readable,
     columns: process.stdout.isTTY ? process.stdout.columns : undefined,
+    stdoutIsTTY: Boolean(process.stdout.isTTY),
+    noColor: Boolean(process.env.NO_COLOR),
     stderrIsTTY: Boolean(process.stderr.isTTY),
     cwd: process.cwd(),
   };

@@ -69,7 +69,8 @@ export async function discoverIncident(
   const named = [...paths];
   for (const o of options) if (!named.some((p) => resolve(cwd, p) === o.abs)) named.push(o.abs);
 
-  // Expand globs.
+  // Expand globs. "-" is a capture on standard input (read once, never sniffed).
+  let stdin = false;
   const targets: string[] = [];
   const globbed = new Set<string>();
   for (const p of named) {
@@ -87,7 +88,7 @@ export async function discoverIncident(
         globbed.add(f);
       }
     } else if (p === '-') {
-      problems.push({ path: '-', message: 'standard input is not an incident: name files or folders' });
+      stdin = true;
     } else {
       targets.push(resolve(cwd, p));
     }
@@ -194,6 +195,7 @@ export async function discoverIncident(
     }
     inputs.push(f);
   }
+  if (stdin) inputs.unshift({ path: '-', kind: 'capture', hostFrom: 'root' });
   if (inputs.length === 0 && problems.length === 0) problems.push({ path: paths.join(' ') || '.', message: 'no inputs found' });
   return { inputs, problems };
 }
