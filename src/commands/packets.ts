@@ -22,6 +22,8 @@ import { summarize } from '../decode/summary.js';
 import { packetLine } from '../report/packet-line.js';
 import { analyzeDetailed } from '../analyze.js';
 import { pathSummary } from '../path/explain.js';
+import { compileFilter, type PacketFilter } from '../filter/match.js';
+import { FilterError } from '../filter/parse.js';
 
 /** Output is handed to io.out() in strings of about this many characters. */
 const BATCH = 1 << 16;
@@ -117,6 +119,42 @@ export async function expandInputs(args: string[], cwd: string, problem: (p: Inp
   return out;
 }
 
+const FILTER_WORDS = new Set(['src', 'dst', 'host', 'net', 'port', 'portrange', 'ip', 'ip6', 'arp', 'tcp', 'udp', 'icmp', 'icmp6', 'vxlan', 'geneve', 'not', 'and', 'or']);
+
+/**
+ * The command line's words: inputs first, then (as with tcpdump) a filter expression. The filter
+ * starts at the first word that names no file, folder or glob match, or that is a filter keyword
+ * (src, host, udp, not, ...: name a file called so ./src); --filter is ANDed with it.
+ */
+export async function splitFilter(args: string[], option: unknown, cwd: string): Promise<{ files: string[]; filter?: PacketFilter }> {
+  const files: string[] = [];
+  let rest: string[] = [];
+  for (let k = 0; k < args.length; k++) {
+    const a = args[k];
+    // A filter word starts the filter even if a file has its name (write ./src for such a file).
+    const named = !FILTER_WORDS.has(a) && !a.startsWith('(') && !a.startsWith('!') && (a === '-' || (await stat(isAbsolute(a) ? a : resolve(cwd, a)).then(() => true, () => false)) || (isDynamicPattern(a) && (await globby(a, { cwd, onlyFiles: true })).length > 0));
+    if (named) {
+      files.push(a);
+      continue;
+    }
+    rest = args.slice(k);
+    break;
+  }
+  const parts = [rest.join(' ').trim(), option === undefined ? '' : String(option).trim()].filter((x) => x !== '');
+  if (parts.length === 0) return { files };
+  const text = parts.length === 2 ? `(${parts[0]}) and (${parts[1]})` : parts[0];
+  try {
+    return { files, filter: compileFilter(text) };
+  } catch (e) {
+    if (!(e instanceof FilterError)) throw e;
+    // One word that is neither a file nor a filter: most likely a mistyped file name.
+    if (rest.length === 1 && option === undefined && !/\s/.test(rest[0]) && /[/\\.]/.test(rest[0]) && !/^[\d.:/]+$/.test(rest[0])) {
+      throw new UserError(`${rest[0]}: no such file or directory`, EXIT.NO_INPUT);
+    }
+    throw new UserError(`filter ${JSON.stringify(text)}: ${e.message}`, EXIT.USAGE);
+  }
+}
+
 function ioMessage(e: unknown): string {
   const err = e as NodeJS.ErrnoException;
   switch (err?.code) {
@@ -137,10 +175,11 @@ export const packets: Command = {
   describe: 'decode captures: one line (or ndjson record) per packet, inner headers included',
   builder: (y: Argv) =>
     y
-      .positional('inputs', { type: 'string', array: true, describe: 'capture files, folders, globs, or - for standard input' })
+      .positional('inputs', { type: 'string', array: true, describe: 'capture files, folders, globs, or - for standard input; then, as with tcpdump, an optional filter expression' })
       .option('format', { choices: ['text', 'ndjson'] as const, default: 'text', describe: 'output format' })
       .option('vxlan-port', { type: 'number', array: true, describe: 'also decode this UDP port as VXLAN (4789 and 8472 always are); repeatable' })
       .option('geneve-port', { type: 'number', array: true, describe: 'also decode this UDP port as Geneve (6081 always is); repeatable' })
+      .option('filter', { type: 'string', describe: 'only packets matching this tcpdump-style expression (also accepted after the inputs)' })
       .option('limit', { type: 'number', describe: 'stop after this many packets (over all inputs)' })
       .option('stats', { type: 'boolean', default: false, describe: 'print per-input packet accounting on standard error' })
       .option('paths', {
@@ -156,7 +195,8 @@ export async function runPackets(argv: Record<string, unknown>, io: Io): Promise
   const args = ((argv.inputs as unknown[] | undefined) ?? []).map(String);
   if (args.length === 0) throw new UserError('name at least one capture (file, folder, glob or -)');
   const problem = (p: InputProblem) => io.err(formatProblem(p));
-  const inputs = await expandInputs(args, io.cwd, problem);
+  const { files, filter } = await splitFilter(args, argv.filter, io.cwd);
+  const inputs = await expandInputs(files, io.cwd, problem);
   const decoder = new Decoder({ vxlanPorts: opts.vxlanPorts, genevePorts: opts.genevePorts });
   // --paths: the analysis of the whole incident tells each packet's flow and step.
   const analysis = argv.paths
@@ -247,6 +287,7 @@ export async function runPackets(argv: Record<string, unknown>, io: Io): Promise
           }
           const p = decoder.decode(f);
           p.input = input.name;
+          if (filter && !filter.test(p, f.bytes)) return;
           total++;
           st.read++;
           if (total >= limit) stopped = true;
