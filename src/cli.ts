@@ -30,6 +30,8 @@ export async function main(args: string[]): Promise<number> {
     throw e;
   });
 
+  // Bare `podpath`: the help, not a usage error.
+  if (args.length === 0) args = ['--help'];
   const debug = args.includes('--debug');
   // yargs drops a lone "-" (standard input): carry it through as a token and give it back.
   const STDIN = '\u0000stdin';

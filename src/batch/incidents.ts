@@ -5,11 +5,12 @@
  * `--shard I/N`. Every shard computes the same list, so slugs and slices agree across machines.
  */
 import { createReadStream } from 'node:fs';
-import { stat } from 'node:fs/promises';
+import { readdir, stat } from 'node:fs/promises';
 import { createGunzip } from 'node:zlib';
-import { isAbsolute, relative, resolve, sep } from 'node:path';
+import { isAbsolute, join, relative, resolve, sep } from 'node:path';
 import { globby, isDynamicPattern } from 'globby';
 import { sniffArchive } from '../inputs/archive.js';
+import { sniffInputDetails } from '../capture/open.js';
 import { assignSlugs } from './slug.js';
 import { pushAll } from '../arrays.js';
 
@@ -73,6 +74,10 @@ export async function listIncidents(args: string[], cwd: string, exclude?: strin
       skipped.push(`${shownPath(root, p)}: not an incident folder or .tar.gz archive, skipped`);
       continue;
     }
+    if (st?.isDirectory() && !(await looksLikeIncident(p))) {
+      skipped.push(`${shownPath(root, p)}: holds no capture, node dump or collector manifest (not an incident), skipped`);
+      continue;
+    }
     if (st && !st.isFile() && !st.isDirectory()) {
       skipped.push(`${shownPath(root, p)}: not a folder or file, skipped`);
       continue;
@@ -105,6 +110,33 @@ export async function listIncidents(args: string[], cwd: string, exclude?: strin
     }),
     skipped,
   };
+}
+
+/** Names of the node dumps podpath-collect and the README's recipe write (ip-addr.txt, route-n.txt, ...). */
+const DUMP_NAME = /^(ip-addr|ip-d-link|ip-link|ip-route|ip-neigh|route-n|bridge-fdb|bridge-vlan|iptables|nft|conntrack|ipvsadm|ss|kubectl|pods|hostname|session)([.-].*)?$/i;
+
+/**
+ * A folder is an incident when it, or a folder in it (two levels down), holds a capture, a node
+ * dump by its usual name, or a collector manifest; a folder of scripts or notes is not.
+ */
+export async function looksLikeIncident(dir: string, depth = 2): Promise<boolean> {
+  let entries;
+  try {
+    entries = await readdir(dir, { withFileTypes: true });
+  } catch {
+    return true; // unreadable: analyzed, and the index says why it failed
+  }
+  for (const e of entries) {
+    if (e.name.startsWith('.')) continue;
+    const full = join(dir, e.name);
+    if (e.isFile()) {
+      if (e.name === 'podpath-manifest.txt' || DUMP_NAME.test(e.name)) return true;
+      const k = await sniffInputDetails(full);
+      if (k.kind === 'pcap' || k.kind === 'pcapng' || (k.kind === 'gzip' && k.inner !== 'text')) return true;
+    }
+  }
+  if (depth > 0) for (const e of entries) if (e.isDirectory() && !e.name.startsWith('.') && e.name !== 'node_modules' && (await looksLikeIncident(join(dir, e.name), depth - 1))) return true;
+  return false;
 }
 
 /**
