@@ -384,7 +384,14 @@ export async function runPackets(argv: Record<string, unknown>, io: Io): Promise
             else {
               const rec: Record<string, unknown> = summarize(p) as unknown as Record<string, unknown>;
               rec.point = point;
-              if (at) rec.flow = at.flow;
+              if (at) {
+                rec.flow = at.flow;
+                if (argv.paths) {
+                  const st = at.path[at.step];
+                  rec.step = st ? { index: at.step, action: st.action, host: st.host, interface: st.interface } : null;
+                  rec.path = pathSummary(at.path);
+                }
+              }
               line = JSON.stringify(rec);
             }
             gathered.push({ sec: f.sec, nsec: f.nsec, order: gathered.length, text: line });
