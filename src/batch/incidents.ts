@@ -10,7 +10,6 @@ import { createGunzip } from 'node:zlib';
 import { isAbsolute, join, relative, resolve, sep } from 'node:path';
 import { globby, isDynamicPattern } from 'globby';
 import { sniffArchive } from '../inputs/archive.js';
-import { sniffInputDetails } from '../capture/open.js';
 import { assignSlugs } from './slug.js';
 import { pushAll } from '../arrays.js';
 
@@ -75,7 +74,7 @@ export async function listIncidents(args: string[], cwd: string, exclude?: strin
       continue;
     }
     if (st?.isDirectory() && !(await looksLikeIncident(p))) {
-      skipped.push(`${shownPath(root, p)}: holds no capture, node dump or collector manifest (not an incident), skipped`);
+      skipped.push(`${shownPath(root, p)}: holds only scripts and notes (not an incident), skipped`);
       continue;
     }
     if (st && !st.isFile() && !st.isDirectory()) {
@@ -112,31 +111,36 @@ export async function listIncidents(args: string[], cwd: string, exclude?: strin
   };
 }
 
-/** Names of the node dumps podpath-collect and the README's recipe write (ip-addr.txt, route-n.txt, ...). */
-const DUMP_NAME = /^(ip-addr|ip-d-link|ip-link|ip-route|ip-neigh|route-n|bridge-fdb|bridge-vlan|iptables|nft|conntrack|ipvsadm|ss|kubectl|pods|hostname|session)([.-].*)?$/i;
+/** Files that are code or notes, never node data (the lab's scripts beside the samples). */
+const SCRIPT_OR_NOTE = /(\.(py|sh|bash|js|mjs|cjs|ts|rb|pl|go|md|rst|ipynb)|^readme(\..*)?|^makefile|^dockerfile)$/i;
 
 /**
- * A folder is an incident when it, or a folder in it (two levels down), holds a capture, a node
- * dump by its usual name, or a collector manifest; a folder of scripts or notes is not.
+ * A folder is not an incident when it holds files and every one of them (two levels down) is a
+ * script or a note by its name. Anything else stays an incident: an empty folder or one of
+ * garbage is analyzed, fails, and the index says why.
  */
 export async function looksLikeIncident(dir: string, depth = 2): Promise<boolean> {
-  let entries;
-  try {
-    entries = await readdir(dir, { withFileTypes: true });
-  } catch {
-    return true; // unreadable: analyzed, and the index says why it failed
-  }
-  for (const e of entries) {
-    if (e.name.startsWith('.')) continue;
-    const full = join(dir, e.name);
-    if (e.isFile()) {
-      if (e.name === 'podpath-manifest.txt' || DUMP_NAME.test(e.name)) return true;
-      const k = await sniffInputDetails(full);
-      if (k.kind === 'pcap' || k.kind === 'pcapng' || (k.kind === 'gzip' && k.inner !== 'text')) return true;
+  let files = 0;
+  const walk = async (d: string, left: number): Promise<boolean> => {
+    let entries;
+    try {
+      entries = await readdir(d, { withFileTypes: true });
+    } catch {
+      return true;
     }
-  }
-  if (depth > 0) for (const e of entries) if (e.isDirectory() && !e.name.startsWith('.') && e.name !== 'node_modules' && (await looksLikeIncident(join(dir, e.name), depth - 1))) return true;
-  return false;
+    for (const e of entries) {
+      if (e.name.startsWith('.')) continue;
+      if (e.isDirectory()) {
+        if (e.name === 'node_modules' || left === 0) continue;
+        if (await walk(join(d, e.name), left - 1)) return true;
+      } else {
+        files++;
+        if (!SCRIPT_OR_NOTE.test(e.name)) return true;
+      }
+    }
+    return false;
+  };
+  return (await walk(dir, depth)) || files === 0;
 }
 
 /**

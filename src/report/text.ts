@@ -405,7 +405,8 @@ function healthyLine(flows: FlowReport[]): string {
 function linkLocalLines(flows: FlowReport[]): string[] {
   const byHost = new Map<string, FlowReport[]>();
   for (const f of flows) {
-    const h = f.src.host ?? f.src.pod ?? f.src.ip;
+    // The host it was seen on (link-local traffic never leaves it), else its sender's.
+    const h = f.seenAt.find((x) => x.host !== undefined)?.host ?? f.src.host ?? 'an unknown host';
     byHost.set(h, [...(byHost.get(h) ?? []), f]);
   }
   return [...byHost].map(([h, list]) => {

@@ -15,7 +15,7 @@ test('a folder of scripts beside the incidents is skipped, saying so; the index 
   writeFileSync(join(root, 'incidents', 'lab', 'tools', 'describe.py'), 'print(1)\n');
   const m = io(root);
   assert.is(await runReport({ incidents: ['incidents/*'], out: 'out' }, m), EXIT.OK, m.stderr.join('\n'));
-  assert.match(m.stderr.join('\n'), /incidents\/lab: holds no capture, node dump or collector manifest \(not an incident\), skipped/);
+  assert.match(m.stderr.join('\n'), /incidents\/lab: holds only scripts and notes \(not an incident\), skipped/);
   assert.not.ok(existsSync(join(root, 'out', 'lab')));
   assert.ok(existsSync(join(root, 'out', 'cross-node', 'report.md')));
   assert.equal(m.stdout.join(''), '1 report; index: out/index.html (and index.md beside it)\n');
@@ -25,10 +25,10 @@ test('a folder of scripts beside the incidents is skipped, saying so; the index 
 test('only non-incidents: nothing to analyze (exit 3), every one named', async () => {
   const root = tempDir();
   mkdirSync(join(root, 'notes'), { recursive: true });
-  writeFileSync(join(root, 'notes', 'todo.txt'), 'look at the firewall\n');
+  writeFileSync(join(root, 'notes', 'todo.md'), 'look at the firewall\n');
   const m = io(root);
   assert.is(await runReport({ incidents: ['notes'], out: 'out' }, m), EXIT.NO_INPUT);
-  assert.match(m.stderr.join('\n'), /notes: holds no capture.*skipped/);
+  assert.match(m.stderr.join('\n'), /notes: holds only scripts and notes \(not an incident\), skipped/);
 });
 
 test.run();

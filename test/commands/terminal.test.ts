@@ -56,16 +56,21 @@ for (const columns of [80, 120]) {
 }
 
 test('link-local flows: one line per host, never listed', async () => {
-  const { out } = await run(analyzeCommand, { paths: [join(SAMPLES, 'cross-node')] }, tty(100));
-  const { out: json } = await run(analyzeCommand, { paths: [join(SAMPLES, 'cross-node')], format: 'json' });
+  const { out } = await run(analyzeCommand, { paths: [join(SAMPLES, 'healthy-3node')] }, tty(100));
+  const { out: json } = await run(analyzeCommand, { paths: [join(SAMPLES, 'healthy-3node')], format: 'json' });
   const flows = (JSON.parse(json) as { flows: { id: string; kind: string }[] }).flows;
   const ll = flows.filter((f) => f.kind === 'link-local');
   if (ll.length === 0) {
-    console.log('SKIP link-local summary: samples/cross-node has no link-local flow');
+    console.log('SKIP link-local summary: samples/healthy-3node has no link-local flow');
     return;
   }
   for (const f of ll) assert.not.match(out, new RegExp(`\\b${f.id}\\b`));
-  assert.match(out, /^ {2}link-local on \S+: \d+ flows?/m);
+  const lines = out.split('\n').filter((l) => /^ {2}link-local on \S+: \d+ flows?/.test(l));
+  const hosts = new Set(lines.map((l) => l.split(' ')[4]));
+  assert.ok(lines.length > 0 && lines.length === hosts.size, 'one line per host');
+  const nodes = (JSON.parse(json) as { topology: { hosts: { name: string }[] } }).topology.hosts.map((h) => h.name + ':');
+  for (const h of hosts) assert.ok(nodes.includes(h), `${h} is a host of the topology`);
+  assert.is(lines.reduce((n, l) => n + Number(/: (\d+) flows?/.exec(l)![1]), 0), ll.length);
 });
 
 test('colour: on a terminal; not with NO_COLOR, --color never, or a pipe; --color always forces it', async () => {
