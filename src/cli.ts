@@ -99,6 +99,8 @@ export async function main(args: string[]): Promise<number> {
     drain: () => new Promise((resolve) => process.stdout.once('drain', () => resolve())),
     stdin: process.stdin as Readable,
     columns: process.stdout.isTTY ? process.stdout.columns : undefined,
+    stdoutIsTTY: Boolean(process.stdout.isTTY),
+    noColor: Boolean(process.env.NO_COLOR),
     stderrIsTTY: Boolean(process.stderr.isTTY),
     cwd: process.cwd(),
   };
@@ -108,6 +110,8 @@ export async function main(args: string[]): Promise<number> {
     throw e;
   });
 
+  // Bare `podpath`: the help, not a usage error.
+  if (args.length === 0) args = ['--help'];
   const width = helpWidth(io.columns);
   if (args.length === 1 && args[0] === '--version') {
     io.out(version() + '\n');

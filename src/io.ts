@@ -17,6 +17,10 @@ export interface Io {
   stdin?: Readable;
   /** Terminal width of standard output, when it is a terminal. */
   columns?: number;
+  /** Standard output is a terminal (colour by default only then). */
+  stdoutIsTTY?: boolean;
+  /** NO_COLOR is set in the environment (https://no-color.org). */
+  noColor?: boolean;
   /** Standard error is a terminal (progress bars go there only then). */
   stderrIsTTY?: boolean;
   /** Current working directory for relative inputs. */

@@ -23,6 +23,14 @@ test('--help lists every verb; an unknown verb is a usage error (2) in one line,
   assert.not.match(bad.err, /\n\s+at /, 'no stack trace');
 });
 
+test('bare podpath prints the help (exit 0), not a usage error', () => {
+  const r = run([]);
+  assert.is(r.code, 0, r.err);
+  assert.match(r.out, /^podpath <command> \[inputs\.\.\]/);
+  for (const verb of ['analyze', 'explain', 'packets']) assert.match(r.out, verb);
+  assert.is(r.err, '');
+});
+
 test('"-" reads a capture from standard input, gzip\'ed or not', () => {
   const dir = shared('cli stdin');
   if (!dir) return;

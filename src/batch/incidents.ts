@@ -5,9 +5,9 @@
  * `--shard I/N`. Every shard computes the same list, so slugs and slices agree across machines.
  */
 import { createReadStream } from 'node:fs';
-import { stat } from 'node:fs/promises';
+import { readdir, stat } from 'node:fs/promises';
 import { createGunzip } from 'node:zlib';
-import { isAbsolute, relative, resolve, sep } from 'node:path';
+import { isAbsolute, join, relative, resolve, sep } from 'node:path';
 import { globby, isDynamicPattern } from 'globby';
 import { sniffArchive } from '../inputs/archive.js';
 import { assignSlugs } from './slug.js';
@@ -73,6 +73,10 @@ export async function listIncidents(args: string[], cwd: string, exclude?: strin
       skipped.push(`${shownPath(root, p)}: not an incident folder or .tar.gz archive, skipped`);
       continue;
     }
+    if (st?.isDirectory() && !(await looksLikeIncident(p))) {
+      skipped.push(`${shownPath(root, p)}: holds only scripts and notes (not an incident), skipped`);
+      continue;
+    }
     if (st && !st.isFile() && !st.isDirectory()) {
       skipped.push(`${shownPath(root, p)}: not a folder or file, skipped`);
       continue;
@@ -105,6 +109,38 @@ export async function listIncidents(args: string[], cwd: string, exclude?: strin
     }),
     skipped,
   };
+}
+
+/** Files that are code or notes, never node data (the lab's scripts beside the samples). */
+const SCRIPT_OR_NOTE = /(\.(py|sh|bash|js|mjs|cjs|ts|rb|pl|go|md|rst|ipynb)|^readme(\..*)?|^makefile|^dockerfile)$/i;
+
+/**
+ * A folder is not an incident when it holds files and every one of them (two levels down) is a
+ * script or a note by its name. Anything else stays an incident: an empty folder or one of
+ * garbage is analyzed, fails, and the index says why.
+ */
+export async function looksLikeIncident(dir: string, depth = 2): Promise<boolean> {
+  let files = 0;
+  const walk = async (d: string, left: number): Promise<boolean> => {
+    let entries;
+    try {
+      entries = await readdir(d, { withFileTypes: true });
+    } catch {
+      return true;
+    }
+    for (const e of entries) {
+      if (e.name.startsWith('.')) continue;
+      if (e.isDirectory()) {
+        if (e.name === 'node_modules' || left === 0) continue;
+        if (await walk(join(d, e.name), left - 1)) return true;
+      } else {
+        files++;
+        if (!SCRIPT_OR_NOTE.test(e.name)) return true;
+      }
+    }
+    return false;
+  };
+  return (await walk(dir, depth)) || files === 0;
 }
 
 /**

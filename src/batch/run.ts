@@ -5,12 +5,12 @@
  */
 import { SEVERITIES, atLeast } from '../severity.js';
 import { lstat } from 'node:fs/promises';
-import { resolve } from 'node:path';
+import { join, resolve } from 'node:path';
 import { EXIT, UserError, type Io } from '../io.js';
 import { terminalText } from '../report/escape.js';
 import type { Severity } from '../topology/model.js';
 import { renderIndexHtml, renderIndexMarkdown, type IndexOptions } from './index-render.js';
-import { listIncidents, shardSlice } from './incidents.js';
+import { listIncidents, shardSlice, shownPath } from './incidents.js';
 import { copyReports, MergeError, readManifests, writeManifest } from './manifest.js';
 import { runPool } from './pool.js';
 import { progressLine } from './progress.js';
@@ -64,6 +64,12 @@ async function writeIndex(out: string, entries: IncidentEntry[], opts: Pick<Batc
   await writeFileIn(out, 'index.html', renderIndexHtml(entries, o));
 }
 
+/** Where the results are: one line on stdout (the only thing `report` prints there). */
+function wroteIndex(io: Io, out: string, n: number): void {
+  const shown = shownPath(io.cwd, join(out, 'index.html'));
+  io.out(`${n} report${n === 1 ? '' : 's'}; index: ${terminalText(shown)} (and index.md beside it)\n`);
+}
+
 /** Names come from the file system: no escape sequence of theirs reaches the terminal. */
 function failureLine(e: IncidentEntry): string {
   return `podpath: ${terminalText(e.path)}: failed: ${terminalText(e.error ?? 'unknown error')}`;
@@ -106,6 +112,7 @@ export async function runBatch(args: string[], io: Io, opts: BatchOptions): Prom
     return code === EXIT.NO_INPUT ? EXIT.OK : code;
   }
   await writeIndex(out, entries, opts);
+  wroteIndex(io, out, entries.length);
   const code = exitCode(entries, opts.failOn);
   if (code === EXIT.NO_INPUT) io.err('podpath: no incident could be analyzed');
   return code;
@@ -143,6 +150,7 @@ export async function runMerge(dirs: string[], io: Io, opts: MergeOptions): Prom
   }
   for (const e of merged.entries) if (e.status === 'failed') io.err(failureLine(e));
   await writeIndex(out, merged.entries, opts, merged.missing.length ? { missingShards: merged.missing } : {});
+  wroteIndex(io, out, merged.entries.length);
   const code = exitCode(merged.entries, opts.failOn);
   if (code === EXIT.NO_INPUT) io.err('podpath: no incident could be analyzed');
   return code;

@@ -13,6 +13,9 @@ import { writeChunks } from '../report/stream.js';
 import type { Report } from '../path/types.js';
 import type { Severity } from '../topology/model.js';
 import { parseHostOptions } from './host-options.js';
+import { matchFlows } from './flow-match.js';
+import { SECTIONS, type Section } from '../report/formats.js';
+import { wantColor } from '../report/color.js';
 
 /** --fail-on's choices, least severe first (the order is src/severity.ts'). */
 const FAIL_ON: readonly Severity[] = [...SEVERITIES].reverse();
@@ -23,7 +26,22 @@ function common(y: Argv): Argv {
     .option('host', { type: 'string', array: true, describe: 'NAME=PATH: the inputs at PATH belong to host NAME (repeatable)' })
     .option('vxlan-port', { type: 'number', array: true, describe: 'also decode this UDP port as VXLAN (4789 and 8472 always are)' })
     .option('geneve-port', { type: 'number', array: true, describe: 'also decode this UDP port as Geneve (6081 always is)' })
-    .option('quiet', { type: 'boolean', describe: 'no progress bar and no problem lines on stderr' });
+    .option('quiet', { type: 'boolean', describe: 'no progress bar and no problem lines on stderr' })
+    .option('color', { choices: ['auto', 'always', 'never'] as const, default: 'auto' as const, describe: 'ANSI colour (auto: on a terminal, unless NO_COLOR is set)' });
+}
+
+/** Text render options from --color, --verbose, --show and the terminal. */
+function textOptions(argv: Record<string, unknown>, io: Io): { columns?: number; color: boolean; show: Section[] } {
+  const show = new Set<Section>();
+  if (argv.verbose) for (const s of SECTIONS) show.add(s);
+  for (const item of ((argv.show as unknown[] | undefined) ?? []).flatMap((v) => String(v).split(','))) {
+    const s = item.trim();
+    if (s === '') continue;
+    if (s === 'all') for (const x of SECTIONS) show.add(x);
+    else if ((SECTIONS as readonly string[]).includes(s)) show.add(s as Section);
+    else throw new UserError(`--show takes ${SECTIONS.join(', ')} or all (comma-separated), not ${JSON.stringify(s)}`, EXIT.USAGE);
+  }
+  return { columns: io.columns, color: wantColor(argv.color, io.stdoutIsTTY, io.noColor), show: [...show] };
 }
 
 function numbers(v: unknown, name: string): number[] {
@@ -90,6 +108,8 @@ export const analyzeCommand: Command = {
     return common(y)
       .option('format', { choices: FORMATS, default: 'text' as const, describe: 'output format (json: docs/report-json.md)' })
       .option('fail-on', { choices: FAIL_ON, describe: 'exit 1 when a finding at or above this severity is reported' })
+      .option('verbose', { alias: 'v', type: 'boolean', describe: 'text: also the inputs, the topology and every flow' })
+      .option('show', { type: 'string', array: true, describe: `text: also these sections (${SECTIONS.join(',')})` })
       .example('$0 analyze samples/blocked-overlay', 'an incident folder: one sub-folder per node')
       .example('$0 analyze incident.tar.gz --format markdown > report.md', 'a collector archive, as a ticket attachment')
       .example('$0 analyze node1/eth0.pcap node2/eth0.pcap --fail-on error', 'exit 1 when something is broken');
@@ -102,40 +122,22 @@ export const analyzeCommand: Command = {
     // Streamed: written chunk by chunk as it is rendered, waiting for the pipe between them;
     // only the renderer of this format is loaded.
     const chunks = await loadChunks(format);
-    await writeChunks(io, chunks(report, { columns: io.columns }));
+    await writeChunks(io, chunks(report, textOptions(argv, io)));
     return code;
   },
 };
-
-/** "10.42.0.37 > 10.42.1.39", ports optional ("10.42.0.37:5000 > 10.42.1.39:80"), either direction. */
-function matchFlow(report: Report, spec: string): string[] {
-  const m = /^\s*([^\s>]+)\s*>\s*([^\s>]+)\s*$/.exec(spec);
-  // A Service name: "default/web" or "web" (its connections).
-  if (!m && /^\s*[a-z0-9]([-a-z0-9.]*[a-z0-9])?(\/[a-z0-9]([-a-z0-9.]*[a-z0-9])?)?\s*$/.test(spec)) {
-    const [ns, name] = spec.trim().includes('/') ? spec.trim().split('/') : [undefined, spec.trim()];
-    return report.flows.filter((f) => f.service && f.service.name === name && (ns === undefined || f.service.namespace === ns)).map((f) => f.id);
-  }
-  if (!m) throw new UserError(`--flow takes "SRC > DST" (addresses, optionally :port) or a Service name, not ${JSON.stringify(spec)}`, EXIT.USAGE);
-  const parse = (x: string) => {
-    const v6 = x.includes(':') && x.indexOf(':') !== x.lastIndexOf(':');
-    const c = v6 ? -1 : x.lastIndexOf(':');
-    return c > 0 ? { ip: x.slice(0, c), port: Number(x.slice(c + 1)) } : { ip: x, port: undefined };
-  };
-  const a = parse(m[1]);
-  const b = parse(m[2]);
-  const hit = (e: { ip: string; port?: number }, want: { ip: string; port?: number }) => e.ip === want.ip && (want.port === undefined || e.port === want.port);
-  return report.flows.filter((f) => (hit(f.src, a) && hit(f.dst, b)) || (hit(f.src, b) && hit(f.dst, a))).map((f) => f.id);
-}
 
 export const explainCommand: Command = {
   command: 'explain <paths..>',
   describe: 'The hop-by-hop story of one flow or packet, with the evidence of each step',
   builder(y: Argv): Argv {
     return common(y)
-      .option('flow', { type: 'string', describe: 'the flow: "SRC > DST" (either direction; :port optional), or a Service ("default/web" or "web")' })
+      .option('flow', { type: 'string', describe: 'the flow: its id (f2), "SRC > DST" / "SRC -> DST" with IPs (:port optional), pod or ns/pod names (either direction), or a Service ("default/web")' })
+      .option('all', { type: 'boolean', describe: 'every flow --flow matches, not only the best' })
       .option('packet', { type: 'string', describe: 'the flow of this packet: FILE#N (N as tcpdump -# counts)' })
       .option('format', { choices: ['text', 'json'] as const, default: 'text' as const, describe: 'text story, or the flows as JSON' })
-      .example('$0 explain samples/cross-node --flow "10.42.0.37 > 10.42.1.39"', 'the cross-node ping, hop by hop')
+      .example('$0 explain samples/cross-node --flow "pod2 > pod1"', 'the best-matching flow from pod2 to pod1, hop by hop')
+      .example('$0 explain samples/cross-node --flow f2', 'flow f2 as analyze numbers it')
       .example('$0 explain samples/same-node --packet ip-10-32-7-224/cni0.pcap#3', 'the flow of the 3rd packet of that capture');
   },
   async run(argv: Record<string, unknown>, io: Io): Promise<number> {
@@ -143,9 +145,15 @@ export const explainCommand: Command = {
     const code = finish(report, argv, io);
     if (code === EXIT.NO_INPUT) return code;
     let ids: string[] = [];
+    let others: string[] = [];
     if (argv.flow !== undefined) {
-      ids = matchFlow(report, String(argv.flow));
-      if (ids.length === 0) throw new UserError(`no flow matches ${JSON.stringify(argv.flow)}; flows: ${report.flows.map((f) => `${f.src.ip} > ${f.dst.ip}`).join(', ') || 'none'}`, EXIT.USAGE);
+      const all = matchFlows(report, String(argv.flow));
+      if (all.length === 0) {
+        const list = report.flows.filter((f) => f.kind !== 'link-local').map((f) => `${f.id} ${f.src.pod ?? f.src.ip} > ${f.dst.pod ?? f.dst.ip}`);
+        throw new UserError(`no flow matches ${JSON.stringify(argv.flow)}; flows: ${list.join(', ') || 'none'}`, EXIT.USAGE);
+      }
+      ids = argv.all ? all : all.slice(0, 1);
+      others = argv.all ? [] : all.slice(1);
     } else if (argv.packet !== undefined) {
       const m = /^(.*)#(\d+)$/.exec(String(argv.packet));
       if (!m) throw new UserError(`--packet takes FILE#N, not ${JSON.stringify(argv.packet)}`, EXIT.USAGE);
@@ -157,7 +165,7 @@ export const explainCommand: Command = {
       await write(io, JSON.stringify(report.flows.filter((f) => ids.length === 0 || ids.includes(f.id)), null, 2) + '\n');
     } else {
       const { renderExplain } = await import('../report/text.js');
-      await write(io, renderExplain(report, ids, { columns: io.columns }));
+      await write(io, renderExplain(report, ids, { ...textOptions(argv, io), others }));
     }
     return code;
   },

@@ -7,8 +7,8 @@
  * standard output carries only packets. Exit 0 when at least one input was read, 3 when none could
  * be, 2 for usage errors.
  */
-import { open, stat } from 'node:fs/promises';
-import { isAbsolute, join, resolve } from 'node:path';
+import { open, stat, writeFile } from 'node:fs/promises';
+import { basename, dirname, isAbsolute, join, resolve } from 'node:path';
 import { Readable } from 'node:stream';
 import type { Argv } from 'yargs';
 import { globby, isDynamicPattern } from 'globby';
@@ -22,6 +22,12 @@ import { summarize } from '../decode/summary.js';
 import { packetLine } from '../report/packet-line.js';
 import { analyzeDetailed } from '../analyze.js';
 import { pathSummary } from '../path/explain.js';
+import { compileFilter, type PacketFilter } from '../filter/match.js';
+import { FilterError } from '../filter/parse.js';
+import { writePcapng, type PcapngInterface, type PcapngPacket } from '../capture/pcapng-write.js';
+import { matchFlows } from './flow-match.js';
+import type { PacketPlace } from '../analyze.js';
+import type { Report } from '../path/types.js';
 
 /** Output is handed to io.out() in strings of about this many characters. */
 const BATCH = 1 << 16;
@@ -117,6 +123,71 @@ export async function expandInputs(args: string[], cwd: string, problem: (p: Inp
   return out;
 }
 
+const FILTER_WORDS = new Set(['src', 'dst', 'host', 'net', 'port', 'portrange', 'ip', 'ip6', 'arp', 'tcp', 'udp', 'icmp', 'icmp6', 'vxlan', 'geneve', 'not', 'and', 'or']);
+
+/**
+ * The command line's words: inputs first, then (as with tcpdump) a filter expression. The filter
+ * starts at the first word that names no file, folder or glob match, or that is a filter keyword
+ * (src, host, udp, not, ...: name a file called so ./src); --filter is ANDed with it.
+ */
+export async function splitFilter(args: string[], option: unknown, cwd: string): Promise<{ files: string[]; filter?: PacketFilter }> {
+  const files: string[] = [];
+  let rest: string[] = [];
+  for (let k = 0; k < args.length; k++) {
+    const a = args[k];
+    // A filter word starts the filter even if a file has its name (write ./src for such a file).
+    const named = !FILTER_WORDS.has(a) && !a.startsWith('(') && !a.startsWith('!') && (a === '-' || (await stat(isAbsolute(a) ? a : resolve(cwd, a)).then(() => true, () => false)) || (isDynamicPattern(a) && (await globby(a, { cwd, onlyFiles: true })).length > 0));
+    if (named) {
+      files.push(a);
+      continue;
+    }
+    rest = args.slice(k);
+    break;
+  }
+  const parts = [rest.join(' ').trim(), option === undefined ? '' : String(option).trim()].filter((x) => x !== '');
+  if (parts.length === 0) return { files };
+  const text = parts.length === 2 ? `(${parts[0]}) and (${parts[1]})` : parts[0];
+  try {
+    return { files, filter: compileFilter(text) };
+  } catch (e) {
+    if (!(e instanceof FilterError)) throw e;
+    // One word that is neither a file nor a filter: most likely a mistyped file name.
+    if (rest.length === 1 && option === undefined && !/\s/.test(rest[0]) && /[/\\.]/.test(rest[0]) && !/^[\d.:/]+$/.test(rest[0])) {
+      throw new UserError(`${rest[0]}: no such file or directory`, EXIT.NO_INPUT);
+    }
+    throw new UserError(`filter ${JSON.stringify(text)}: ${e.message}`, EXIT.USAGE);
+  }
+}
+
+/** A packet kept for the merged view: its time, its line, and for -w its frame. */
+interface Gathered {
+  sec: number;
+  nsec: number;
+  order: number;
+  text: string;
+  packet?: PcapngPacket;
+}
+
+/**
+ * "host:interface" of a capture: the folder it is in names the host (as in an incident folder),
+ * the pcapng interface name or else the file name (eth0.pcap, cni0.pcapng.gz) the interface.
+ */
+export function pointName(input: string, iface: string | undefined): string {
+  const dir = dirname(input);
+  const host = dir === '.' || dir === '' || input === '-' ? '-' : basename(dir);
+  const name = iface ?? (input === '-' ? '-' : basename(input).replace(/(\.gz)?$/, '').replace(/\.(pcapng|pcap|cap)$/, ''));
+  return `${host}:${name}`;
+}
+
+/** The pcapng comment of an exported packet: its flow, the hop (capture point) and the step. */
+function placeComment(report: Report, at: PacketPlace, point: string): string {
+  const flow = report.flows.find((f) => f.id === at.flow);
+  const ret = flow !== undefined && at.path === flow.returnPath;
+  const step = at.path[at.step];
+  const where = step ? `step ${at.step + 1} of ${at.path.length} on the ${ret ? 'return ' : ''}path: ${step.action} at ${step.host} ${step.interface ?? '-'}` : `at no step of the ${ret ? 'return ' : ''}path`;
+  return `podpath flow ${at.flow}${flow ? ` (${flow.protocol} ${flow.src.ip} > ${flow.dst.ip})` : ''}, hop ${point}, ${where}`;
+}
+
 function ioMessage(e: unknown): string {
   const err = e as NodeJS.ErrnoException;
   switch (err?.code) {
@@ -137,10 +208,13 @@ export const packets: Command = {
   describe: 'decode captures: one line (or ndjson record) per packet, inner headers included',
   builder: (y: Argv) =>
     y
-      .positional('inputs', { type: 'string', array: true, describe: 'capture files, folders, globs, or - for standard input' })
+      .positional('inputs', { type: 'string', array: true, describe: 'capture files, folders, globs, or - for standard input; then, as with tcpdump, an optional filter expression' })
       .option('format', { choices: ['text', 'ndjson'] as const, default: 'text', describe: 'output format' })
       .option('vxlan-port', { type: 'number', array: true, describe: 'also decode this UDP port as VXLAN (4789 and 8472 always are); repeatable' })
       .option('geneve-port', { type: 'number', array: true, describe: 'also decode this UDP port as Geneve (6081 always is); repeatable' })
+      .option('flow', { type: 'string', describe: 'only the packets of this flow (an id such as f2, or "pod2 > pod1"), from every capture point; analyzes the incident first' })
+      .option('w', { alias: 'write', type: 'string', describe: 'write the selected packets to this pcapng file (one interface per capture point, named host:interface, and a comment per packet) instead of printing them' })
+      .option('filter', { type: 'string', describe: 'only packets matching this tcpdump-style expression (also accepted after the inputs)' })
       .option('limit', { type: 'number', describe: 'stop after this many packets (over all inputs)' })
       .option('stats', { type: 'boolean', default: false, describe: 'print per-input packet accounting on standard error' })
       .option('paths', {
@@ -156,12 +230,30 @@ export async function runPackets(argv: Record<string, unknown>, io: Io): Promise
   const args = ((argv.inputs as unknown[] | undefined) ?? []).map(String);
   if (args.length === 0) throw new UserError('name at least one capture (file, folder, glob or -)');
   const problem = (p: InputProblem) => io.err(problemLine(p));
-  const inputs = await expandInputs(args, io.cwd, problem);
+  const { files, filter } = await splitFilter(args, argv.filter, io.cwd);
+  const inputs = await expandInputs(files, io.cwd, problem);
   const decoder = new Decoder({ vxlanPorts: opts.vxlanPorts, genevePorts: opts.genevePorts });
   // --paths: the analysis of the whole incident tells each packet's flow and step.
-  const analysis = argv.paths
-    ? await analyzeDetailed(args.filter((a) => a !== '-'), { cwd: io.cwd, hash: false, vxlanPorts: opts.vxlanPorts, genevePorts: opts.genevePorts })
+  const flowSpec = argv.flow === undefined ? undefined : String(argv.flow);
+  const writeTo = argv.w === undefined ? undefined : String(argv.w);
+  if (writeTo === '') throw new UserError('-w needs a file name');
+  if (flowSpec !== undefined && files.includes('-')) throw new UserError('--flow analyzes the incident: name files or folders, not standard input');
+  const analysis = argv.paths || flowSpec !== undefined
+    ? await analyzeDetailed(files.filter((a) => a !== '-'), { cwd: io.cwd, hash: false, vxlanPorts: opts.vxlanPorts, genevePorts: opts.genevePorts })
     : undefined;
+  let flowId: string | undefined;
+  if (flowSpec !== undefined && analysis) {
+    flowId = matchFlows(analysis.report, flowSpec)[0];
+    if (flowId === undefined) {
+      const list = analysis.report.flows.filter((f) => f.kind !== 'link-local').map((f) => `${f.id} ${f.src.pod ?? f.src.ip} > ${f.dst.pod ?? f.dst.ip}`);
+      throw new UserError(`no flow matches ${JSON.stringify(flowSpec)}; flows: ${list.join(', ') || 'none'}`);
+    }
+  }
+  // Several captures (or a flow, or -w): one time-ordered view, gathered then sorted.
+  const merge = inputs.length > 1 || flowId !== undefined || writeTo !== undefined;
+  const gathered: Gathered[] = [];
+  const ifaces: PcapngInterface[] = [];
+  const ifaceIndex = new Map<string, number>();
   const all: PacketStats[] = [];
   let readCount = 0;
   let total = 0;
@@ -247,6 +339,9 @@ export async function runPackets(argv: Record<string, unknown>, io: Io): Promise
           }
           const p = decoder.decode(f);
           p.input = input.name;
+          if (filter && !filter.test(p, f.bytes)) return;
+          const place = flowId !== undefined && input.path !== '-' ? analysis!.placeOf(resolve(io.cwd, input.path), f.index) : undefined;
+          if (flowId !== undefined && place?.flow !== flowId) return;
           total++;
           st.read++;
           if (total >= limit) stopped = true;
@@ -269,6 +364,38 @@ export async function runPackets(argv: Record<string, unknown>, io: Io): Promise
               shownProblems++;
               io.err(problemLine({ input: input.name, severity: 'warning', message: p.problems.join('; '), packet: f.index, offset: f.offset }));
             } else hiddenProblems++;
+          }
+          const point = pointName(input.name, p.point.interface);
+          if (writeTo !== undefined) {
+            const key = `${input.name}\u0000${f.linktype}\u0000${p.point.interface ?? ''}`;
+            let iface = ifaceIndex.get(key);
+            if (iface === undefined) {
+              iface = ifaces.length;
+              ifaces.push({ name: point, linktype: f.linktype });
+              ifaceIndex.set(key, iface);
+            }
+            gathered.push({ sec: f.sec, nsec: f.nsec, order: gathered.length, text: '', packet: { iface, sec: f.sec, nsec: f.nsec, bytes: Uint8Array.from(f.bytes), wireLength: f.wireLength, comment: place ? placeComment(analysis!.report, place, point) : undefined } });
+            return;
+          }
+          if (merge) {
+            const at = place ?? (analysis && input.path !== '-' ? analysis.placeOf(resolve(io.cwd, input.path), f.index) : undefined);
+            let line: string;
+            if (text) line = `${point} ${packetLine(p)}${at && analysis && argv.paths ? `  {${at.flow} ${pathSummary(at.path, undefined, at.step)}}` : ''}`;
+            else {
+              const rec: Record<string, unknown> = summarize(p) as unknown as Record<string, unknown>;
+              rec.point = point;
+              if (at) {
+                rec.flow = at.flow;
+                if (argv.paths) {
+                  const st = at.path[at.step];
+                  rec.step = st ? { index: at.step, action: st.action, host: st.host, interface: st.interface } : null;
+                  rec.path = pathSummary(at.path);
+                }
+              }
+              line = JSON.stringify(rec);
+            }
+            gathered.push({ sec: f.sec, nsec: f.nsec, order: gathered.length, text: line });
+            return;
           }
           if (analysis) {
             const at = input.path === '-' ? undefined : analysis.placeOf(resolve(io.cwd, input.path), f.index);
@@ -300,6 +427,29 @@ export async function runPackets(argv: Record<string, unknown>, io: Io): Promise
     if (summary.format !== 'unknown') readCount++;
     all.push(st);
     flush();
+  }
+  if (merge) {
+    gathered.sort((a, b) => a.sec - b.sec || a.nsec - b.nsec || a.order - b.order);
+    if (writeTo !== undefined) {
+      const target = isAbsolute(writeTo) ? writeTo : resolve(io.cwd, writeTo);
+      try {
+        await writeFile(target, writePcapng(ifaces, gathered.map((g) => g.packet!)));
+      } catch (e) {
+        throw new UserError(`-w ${writeTo}: ${ioMessage(e)}`, EXIT.USAGE);
+      }
+      io.err(`podpath: wrote ${gathered.length} packet${gathered.length === 1 ? '' : 's'}${flowId ? ` of flow ${flowId}` : ''} from ${ifaces.length} capture point${ifaces.length === 1 ? '' : 's'} to ${writeTo}`);
+    } else {
+      for (const g of gathered) {
+        out += g.text + '\n';
+        if (out.length >= BATCH) {
+          flush();
+          if (drain !== undefined) {
+            await drain;
+            drain = undefined;
+          }
+        }
+      }
+    }
   }
   flush();
   if (drain !== undefined) await drain;

@@ -86,7 +86,7 @@ export async function discoverIncident(
   const named = [...paths];
   for (const o of options) if (!named.some((p) => resolve(cwd, p) === o.abs)) named.push(o.abs);
 
-  // Expand globs.
+  // Expand globs. "-" is a capture on standard input (read once, never sniffed).
   const targets: string[] = [];
   const globbed = new Set<string>();
   for (const p of named) {

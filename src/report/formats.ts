@@ -8,9 +8,17 @@ import type { Report } from '../path/types.js';
 export const FORMATS = ['text', 'markdown', 'html', 'json', 'ndjson'] as const;
 export type Format = (typeof FORMATS)[number];
 
+/** Sections of the text view beyond the answer (`--show`, `--verbose`). */
+export const SECTIONS = ['inputs', 'topology', 'flows'] as const;
+export type Section = (typeof SECTIONS)[number];
+
 export interface RenderOptions {
   /** Terminal width for the text format. */
   columns?: number;
+  /** Text format: ANSI colour. */
+  color?: boolean;
+  /** Text format: the sections shown beyond the answer (inputs, topology, flows). */
+  show?: readonly Section[];
 }
 
 export type Renderer = (report: Report, opts?: RenderOptions) => string;
@@ -20,7 +28,7 @@ export async function loadRenderer(format: Format): Promise<Renderer> {
   switch (format) {
     case 'text': {
       const { renderText } = await import('./text.js');
-      return (r, o = {}) => renderText(r, { columns: o.columns });
+      return (r, o = {}) => renderText(r, { columns: o.columns, color: o.color, show: o.show });
     }
     case 'markdown':
       return (await import('./markdown.js')).renderMarkdown;
@@ -44,7 +52,7 @@ export async function loadChunks(format: Format): Promise<ChunkRenderer> {
   switch (format) {
     case 'text': {
       const { textChunks } = await import('./text.js');
-      return (r, o = {}) => textChunks(r, { columns: o.columns });
+      return (r, o = {}) => textChunks(r, { columns: o.columns, color: o.color, show: o.show });
     }
     case 'markdown':
       return (await import('./markdown.js')).markdownChunks;

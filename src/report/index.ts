@@ -29,7 +29,7 @@ export function writeReport(io: Pick<Io, 'out' | 'drain'>, report: Report, forma
 export function renderChunks(report: Report, format: Format, opts: RenderOptions = {}): Iterable<string> {
   switch (format) {
     case 'text':
-      return textChunks(report, { columns: opts.columns });
+      return textChunks(report, { columns: opts.columns, color: opts.color, show: opts.show });
     case 'markdown':
       return markdownChunks(report);
     case 'html':

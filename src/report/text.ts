@@ -1,12 +1,14 @@
 /**
- * The terminal report (`podpath analyze`, default format): a summary paragraph first, then the
- * inputs, the topology, the flows, the findings with their evidence, stats and clock offsets.
+ * The terminal report (`podpath analyze`, default format), the answer first: a headline (what
+ * failed, where), the findings ranked with their evidence and fix, the flows with a problem, one
+ * line for the healthy ones and one per host for link-local traffic; the inventory, topology and
+ * every flow only when asked (`show`), as lists below LIST_BELOW columns, tables above.
  * Tables use the `table` package with column widths fitted to the terminal width; every other
  * line is word-wrapped to it. Input text is stripped of escape sequences (terminalText).
  */
 import { chunked, joinChunks, withNewlines } from './stream.js';
 import { getBorderCharacters, table } from 'table';
-import type { Host, TopoInterface } from '../topology/model.js';
+import type { Finding, Host, TopoInterface } from '../topology/model.js';
 import type { FlowReport, Report } from '../path/types.js';
 import { terminalText } from './escape.js';
 import {
@@ -25,10 +27,18 @@ import {
   notDecodedText,
 } from './summary.js';
 import { maxOf, pushAll } from '../arrays.js';
+import { palette, type Palette } from './color.js';
+import { fixOf } from './fixes.js';
 
 export interface TextOptions {
   /** Terminal width; 100 when not a terminal. Never below 40. */
   columns?: number;
+  /** ANSI colour (the caller decides: terminal, NO_COLOR, --color). */
+  color?: boolean;
+  /** Sections beyond the answer: the inventory, the topology, every flow (`--verbose`, `--show`). */
+  show?: readonly Section[];
+  /** explain: other flows that matched the request (listed after the story, by id). */
+  others?: readonly string[];
 }
 
 const DEFAULT_COLUMNS = 100;
@@ -363,6 +373,124 @@ export function summaryParagraph(report: Report): string {
   return `${s.headline[0].toUpperCase()}${s.headline.slice(1)}. ${s.flows}, ${report.stats.packets} packets, ${report.inputs.length} inputs.`;
 }
 
+/** Sections of the terminal view shown only when asked for (`--verbose`, `--show`). */
+export { SECTIONS, type Section } from './formats.js';
+import type { Section } from './formats.js';
+
+/** Below this width the inventory, topology and flow tables are drawn as lists. */
+export const LIST_BELOW = 100;
+
+/** Evidence lines shown per finding unless --verbose. */
+const EVIDENCE_SHOWN = 2;
+
+/** The first line: what failed and where (the cause is the first finding, printed right below). */
+export function headlineText(report: Report): string {
+  const s = summarize(report);
+  if (s.worst) return `${s.lead}: ${s.headline}. (${s.counts}; ${s.flows}.)`;
+  return `${s.headline[0].toUpperCase()}${s.headline.slice(1)}. ${s.flows}, ${report.stats.packets} packets, ${report.inputs.length} inputs.`;
+}
+
+function findingsView(report: Report, columns: number, p: Palette, all: boolean): string[] {
+  const out: string[] = [];
+  const list = sortedFindings(report.findings);
+  list.forEach((f, n) => {
+    const label = `${n + 1}. ${f.severity.toUpperCase()} ${f.code}`;
+    const lines = wrap(label, columns, '   ', '');
+    lines[0] = p.severity(f.severity, p.bold(lines[0]));
+    pushAll(out, lines);
+    pushAll(out, wrap(f.message, columns, '   '));
+    const fix = fixOf(f);
+    if (fix) {
+      const fl = wrap(`Fix: ${fix}`, columns, '        ', '   ');
+      fl[0] = fl[0].replace(/^( {3})Fix:/, (_m, sp: string) => sp + p.bold('Fix:'));
+      pushAll(out, fl);
+    }
+    const shown = all ? f.evidence : f.evidence.slice(0, EVIDENCE_SHOWN);
+    for (const e of shown) pushAll(out, wrap(`${evidenceRef(e)}${e.text ? '  ' + e.text : ''}`, columns, '       ', '   - '));
+    if (shown.length < f.evidence.length) {
+      pushAll(out, wrap(`and ${f.evidence.length - shown.length} more (--verbose shows all)`, columns, '     ', '   - '));
+    }
+  });
+  return out;
+}
+
+function findingOfFlow(report: Report, id: string): Finding | undefined {
+  return sortedFindings(report.findings).find((f) => f.subject?.flows?.includes(id));
+}
+
+/** One flow as a list item: id, verdict, protocol, ends; then its path and why. */
+function flowItem(report: Report, f: FlowReport, columns: number, p: Palette): string[] {
+  const out: string[] = [];
+  const head = wrap(`${f.id}  ${f.verdict.toUpperCase()}  ${f.protocol} ${endpointText(f.src)} → ${endpointText(f.dst)}`, columns, '      ', '  ');
+  head[0] = head[0].replace(` ${f.verdict.toUpperCase()} `, ` ${p.verdict(f.verdict, f.verdict.toUpperCase())} `);
+  pushAll(out, head);
+  pushAll(out, wrap(`${f.kind}: ${f.summary.replace(/ -> /g, ' → ')}`, columns, '        ', '      '));
+  const finding = f.verdict === 'ok' ? undefined : findingOfFlow(report, f.id);
+  const see = finding ? ` See finding ${sortedFindings(report.findings).indexOf(finding) + 1}.` : '';
+  pushAll(out, wrap(f.why.replace(/\.?$/, '.') + see, columns, '        ', '      '));
+  return out;
+}
+
+function healthyLine(flows: FlowReport[]): string {
+  const ids = flows.map((f) => f.id);
+  const shown = ids.slice(0, 12).join(', ') + (ids.length > 12 ? `, … ${ids.length - 12} more` : '');
+  return `${flows.length} healthy flow${flows.length === 1 ? '' : 's'} (${shown}).`;
+}
+
+/** Link-local traffic (ARP, neighbour discovery, fe80::) is summarised: one line per host. */
+function linkLocalLines(flows: FlowReport[]): string[] {
+  const byHost = new Map<string, FlowReport[]>();
+  for (const f of flows) {
+    // The host it was seen on (link-local traffic never leaves it), else its sender's.
+    const h = f.seenAt.find((x) => x.host !== undefined)?.host ?? f.src.host ?? 'an unknown host';
+    byHost.set(h, [...(byHost.get(h) ?? []), f]);
+  }
+  return [...byHost].map(([h, list]) => {
+    const protos = [...new Set(list.map((f) => f.protocol))].join('/');
+    const packets = list.reduce((s, f) => s + f.packets, 0);
+    const bad = list.filter((f) => f.verdict !== 'ok').length;
+    return `link-local on ${h}: ${list.length} flow${list.length === 1 ? '' : 's'} (${protos}), ${packets} packet${packets === 1 ? '' : 's'}${bad ? `, ${bad} unanswered` : ''}.`;
+  });
+}
+
+function inputsList(report: Report, columns: number): string[] {
+  const out: string[] = [];
+  for (const i of report.inputs) {
+    const what = i.kind === 'capture' ? `capture ${i.host ?? '?'}:${i.interface ?? '?'}, ${i.packets ?? 0} packets` : i.kind === 'dump' ? `dump ${i.host ?? ''} ${(i.commands ?? []).join(', ')}`.replace('  ', ' ') : 'not read';
+    pushAll(out, wrap(i.path, columns, '    ', '  '));
+    pushAll(out, wrap(what, columns, '      ', '    '));
+    for (const pr of i.problems) pushAll(out, wrap(`problem: ${pr}`, columns, '      ', '    '));
+  }
+  return out.length ? out : ['  No inputs.'];
+}
+
+function topologyList(report: Report, columns: number): string[] {
+  const topo = report.topology;
+  const out: string[] = [];
+  for (const h of topo.hosts) {
+    const addr = h.role === 'node' ? nodeAddress(topo, h.name) : undefined;
+    pushAll(out, wrap(`${h.name}  ${h.role}${h.node ? ` on ${h.node}` : ''}${addr ? `, underlay ${addr}` : ''}`, columns, '    ', '  '));
+    const { key, veths } = keyInterfaces(h);
+    for (const i of key) pushAll(out, wrap(ifaceText(i), columns, '      ', '    '));
+    if (veths.length) out.push(`    ${veths.length} veth${veths.length === 1 ? '' : 's'}`);
+    for (const pod of topo.pods.filter((x) => x.host === h.name)) pushAll(out, wrap(`pod ${pod.namespace ? pod.namespace + '/' : ''}${pod.name} ${pod.ip}`, columns, '      ', '    '));
+  }
+  for (const o of topo.overlay) {
+    const head = `${o.host} ${o.device} ${o.type} VNI ${o.vni ?? '?'} port ${o.port ?? '?'}`;
+    if (o.remotes.length === 0) pushAll(out, wrap(`${head}: ${o.subnet ?? '?'} (no remotes)`, columns, '    ', '  '));
+    for (const r of o.remotes) {
+      pushAll(out, wrap(`${head}: ${o.subnet ?? '?'} → ${r.subnet} via ${r.vtep ?? r.gateway ?? '?'}${r.host ? ` on ${r.host}` : ''} [${r.source}]`, columns, '    ', '  '));
+    }
+  }
+  return out.length ? out : ['  No host dumps.'];
+}
+
+function flowsList(report: Report, columns: number, p: Palette): string[] {
+  const out: string[] = [];
+  for (const f of report.flows) pushAll(out, flowItem(report, f, columns, p));
+  return out.length ? out : ['  No flows.'];
+}
+
 export function renderText(report: Report, opts: TextOptions = {}): string {
   return joinChunks(textChunks(report, opts));
 }
@@ -374,31 +502,86 @@ export function textChunks(report: Report, opts: TextOptions = {}): Generator<st
 
 function* textLines(report: Report, opts: TextOptions): Generator<string> {
   const columns = Math.max(40, opts.columns ?? DEFAULT_COLUMNS);
-  yield* wrap(summaryParagraph(report), columns);
-  yield* ['', heading('Inputs', columns)];
-  yield* inputsTable(report, columns);
-  yield* ['', heading('Topology', columns), topologyText(report, columns)];
-  yield* ['', heading('Flows', columns)];
-  yield* flowsTable(report, columns);
-  yield* ['', heading('Findings', columns)];
-  yield* findingsText(report, columns);
+  const p = palette(Boolean(opts.color));
+  const show = new Set<Section>(opts.show ?? []);
+  const narrow = columns < LIST_BELOW;
+  const head = wrap(headlineText(report), columns);
+  yield* summarize(report).status === 'problem' ? head.map((l) => p.bold(l)) : head;
+
+  if (report.findings.length) {
+    yield* ['', p.bold(heading('Findings', columns))];
+    yield* findingsView(report, columns, p, show.size > 0);
+  }
   if (report.gaps?.length) {
-    yield* ['', heading('Evidence gaps', columns)];
+    yield* ['', p.bold(heading('Evidence gaps', columns))];
     yield* gapsText(report, columns);
   }
-  yield '';
+
+  const linkLocal = report.flows.filter((f) => f.kind === 'link-local');
+  const others = report.flows.filter((f) => f.kind !== 'link-local');
+  const bad = others.filter((f) => f.verdict !== 'ok');
+  const good = others.filter((f) => f.verdict === 'ok');
+  if (bad.length) {
+    yield* ['', p.bold(heading(`Flows with a problem (${bad.length} of ${others.length})`, columns))];
+    for (const f of bad) yield* flowItem(report, f, columns, p);
+  }
+  if (good.length || linkLocal.length) yield* [''];
+  if (good.length) yield* wrap(healthyLine(good), columns, '  ');
+  for (const l of linkLocalLines(linkLocal)) yield* wrap(l, columns, '  ');
+
+  if (show.has('flows')) {
+    yield* ['', p.bold(heading('All flows', columns))];
+    if (narrow) yield* flowsList(report, columns, p);
+    else yield* flowsTable(report, columns);
+  }
+  if (show.has('inputs')) {
+    yield* ['', p.bold(heading('Inputs', columns))];
+    if (narrow) yield* inputsList(report, columns);
+    else yield* inputsTable(report, columns);
+  }
+  if (show.has('topology')) {
+    yield* ['', p.bold(heading('Topology', columns))];
+    if (narrow) yield* topologyList(report, columns);
+    else yield topologyText(report, columns);
+  }
+  yield* [''];
   yield* wrap(statsLine(report), columns);
   const clocks = clockLines(report);
   if (clocks.length) yield* wrap('Clock offsets: ' + clocks.join('; '), columns, '  ', '');
   if (report.problems.length) {
     yield* ['', heading('Problems', columns)];
-    for (const p of report.problems) yield* wrap(p, columns, '    ', '  - ');
+    const shown = show.size > 0 ? report.problems : report.problems.slice(0, 5);
+    for (const pr of shown) yield* wrap(pr, columns, '    ', '  - ');
+    if (shown.length < report.problems.length) yield* [`  - and ${report.problems.length - shown.length} more (--verbose shows all)`];
   }
+  if (!show.size) {
+    yield* [''];
+    yield* wrap('More: --verbose (inputs, topology, every flow), podpath explain --flow ID (one flow hop by hop).', columns);
+  }
+}
+
+/**
+ * A hop's latency with its uncertainty: between two hosts the clocks were aligned by an estimated
+ * offset, and the estimate can be off by as much as the correction it made (NTP-style offsets
+ * assume symmetric paths), so "58 µs ± 10 µs"; on one host the clock is shared: "58 µs".
+ */
+export function withUncertainty(report: Report, us: number, from?: string, to?: string): string {
+  // A pod's network namespace shares its node's clock.
+  const clockOf = (h?: string) => (h === undefined ? undefined : (report.topology.hosts.find((x) => x.name === h)?.node ?? report.topology.pods.find((x) => x.name === h)?.host ?? h));
+  from = clockOf(from);
+  to = clockOf(to);
+  if (from === undefined || to === undefined || from === to) return formatUs(us);
+  const off = (h: string) => report.clocks.find((c) => c.host === h)?.offsetUs ?? (report.clocks.some((c) => c.reference === h) ? 0 : undefined);
+  const a = off(from);
+  const b = off(to);
+  if (a === undefined || b === undefined) return `${formatUs(us)} (clocks of ${from} and ${to} not aligned)`;
+  return `${formatUs(us)} ± ${formatUs(Math.max(1, Math.abs(b - a)))}`;
 }
 
 /** The hop-by-hop story of the flows with these ids (all flows when `flowIds` is empty). */
 export function renderExplain(report: Report, flowIds: string[] = [], opts: TextOptions = {}): string {
   const columns = Math.max(40, opts.columns ?? DEFAULT_COLUMNS);
+  const p = palette(Boolean(opts.color));
   const flows = flowIds.length ? report.flows.filter((f) => flowIds.includes(f.id)) : report.flows;
   const out: string[] = [];
   const missing = flowIds.filter((id) => !report.flows.some((f) => f.id === id));
@@ -423,7 +606,7 @@ export function renderExplain(report: Report, flowIds: string[] = [], opts: Text
           const from = hop ? path.findIndex((p) => p.host === hop.from.host && p.interface === hop.from.interface) : -1;
           const since = from >= 0 && from !== i - 1 ? ` since step ${from + 1}` : '';
           const n = hop ? ` (median of ${hop.samples})` : '';
-          pushAll(out, wrap(`│ +${formatUs(lat)}${since}${n}`, columns, ' '.repeat(w + 6), ' '.repeat(w + 4)));
+          pushAll(out, wrap(`│ ${withUncertainty(report, lat, hop?.from.host, hop?.to.host)}${since}${n}`, columns, ' '.repeat(w + 6), ' '.repeat(w + 4)));
         }
         const num = `${String(i + 1).padStart(w)}.`;
         const cross = i === mark ? 'NEVER ARRIVED: ' : '';
@@ -447,12 +630,27 @@ export function renderExplain(report: Report, flowIds: string[] = [], opts: Text
     if (f.returnPath?.length) story('Return path', f.returnPath);
     const rtt = f.latency?.rttUs !== undefined ? ` RTT ${formatUs(f.latency.rttUs)}.` : '';
     out.push('');
-    pushAll(out, wrap(`Verdict: ${f.verdict.toUpperCase()}. ${f.why}${rtt}`, columns, '    ', '  '));
+    const verdict = wrap(`Verdict: ${f.verdict.toUpperCase()}. ${f.why}${rtt}`, columns, '    ', '  ');
+    verdict[0] = verdict[0].replace(`Verdict: ${f.verdict.toUpperCase()}.`, p.verdict(f.verdict, `Verdict: ${f.verdict.toUpperCase()}.`));
+    pushAll(out, verdict);
+    const finding = f.verdict === 'ok' ? undefined : findingOfFlow(report, f.id);
+    if (finding) {
+      const n = sortedFindings(report.findings).indexOf(finding) + 1;
+      const sum = summarize(report);
+      const subject = sum.worst === finding ? sum.headline : (finding.subject?.title ?? finding.message);
+      pushAll(out, wrap(`Finding ${n} (${finding.severity} ${finding.code}): ${subject.replace(/\.$/, '')}.`, columns, '    ', '  '));
+      const fix = fixOf(finding);
+      if (fix) pushAll(out, wrap(`Fix: ${fix}`, columns, '    ', '  '));
+    }
     if (f.seenAt.length) {
       pushAll(out, wrap('Seen at: ' + f.seenAt.map((s) => `${s.input} (${s.host ?? '?'} ${s.interface ?? '?'}, ${s.packets} packets, ${s.first} .. ${s.last})`).join('; '), columns, '    ', '  '));
     }
     out.push('');
   }
   if (flows.length === 0 && !missing.length) out.push('No flows.');
+  if (opts.others?.length) {
+    const list = opts.others.map((id) => report.flows.find((f) => f.id === id)).filter((f): f is FlowReport => f !== undefined);
+    pushAll(out, wrap(`Also matching (--all shows them, or --flow ID): ${list.map((f) => `${f.id} ${f.protocol} ${f.verdict}`).join(', ')}.`, columns));
+  }
   return out.join('\n').replace(/\n+$/, '') + '\n';
 }

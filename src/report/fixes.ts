@@ -1,0 +1,43 @@
+/**
+ * What to do about a finding, in one sentence, from its code and subject (typed facts): the "fix"
+ * line of the terminal view. Findings whose code is not known here get no fix line.
+ */
+import type { Finding } from '../topology/model.js';
+
+function ends(f: Finding): { from?: string; to?: string } {
+  const s = f.subject;
+  const name = (e?: { host: string; address?: string }) => (e ? (e.address && e.address !== e.host ? `${e.host} (${e.address})` : e.host) : undefined);
+  return { from: name(s?.from), to: name(s?.to) };
+}
+
+export function fixOf(f: Finding): string | undefined {
+  const { from, to } = ends(f);
+  const between = from && to ? ` between ${from} and ${to}` : ' between the nodes';
+  switch (f.code) {
+    case 'overlay-blocked': {
+      const t = f.subject?.tunnel;
+      const what = `${t?.type === 'geneve' ? 'Geneve' : 'VXLAN'} traffic (UDP ${t?.port ?? 'port of the tunnel'})`;
+      return `allow ${what}${between}: host firewall (iptables/nftables), cloud security group or network ACL.`;
+    }
+    case 'lost':
+      return `look for what dropped them${between}: firewall rules, network policy, routes; a capture further along the path narrows it down.`;
+    case 'no-route':
+      return 'add the missing route (the CNI normally installs it: check its agent on that node).';
+    case 'drop':
+      return 'check the firewall rules and network policies on the host of the drop.';
+    case 'unanswered':
+      return 'check that the destination listens and that its replies are not filtered.';
+    case 'arp-unanswered':
+      return 'check that the address is configured on the expected host and that the link is up.';
+    case 'vxlan-mismatch':
+      return 'make the VNI and UDP port of the tunnel devices agree on every node.';
+    case 'mtu':
+      return 'lower the pod (overlay) MTU or raise the underlay MTU so that encapsulated packets fit.';
+    case 'capture-drops':
+      return 'capture again with a bigger buffer (tcpdump -B) or a narrower filter.';
+    case 'capture-gap':
+      return 'capture on every node over the same time window.';
+    default:
+      return undefined;
+  }
+}
