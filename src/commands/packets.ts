@@ -135,8 +135,11 @@ export async function splitFilter(args: string[], option: unknown, cwd: string):
   let rest: string[] = [];
   for (let k = 0; k < args.length; k++) {
     const a = args[k];
-    // A filter word starts the filter even if a file has its name (write ./src for such a file).
-    const named = !FILTER_WORDS.has(a) && !a.startsWith('(') && !a.startsWith('!') && (a === '-' || (await stat(isAbsolute(a) ? a : resolve(cwd, a)).then(() => true, () => false)) || (isDynamicPattern(a) && (await globby(a, { cwd, onlyFiles: true })).length > 0));
+    // The filter starts at the first filter word (host, port, tcp, not, "(", ...), even if a file
+    // has that name (write ./src for such a file); every argument before it is an input, and an
+    // input that names nothing is reported as such (one line) while the others are read.
+    const word = a.trim().split(/\s+/)[0];
+    const named = !FILTER_WORDS.has(word) && !a.startsWith('(') && !a.startsWith('!');
     if (named) {
       files.push(a);
       continue;

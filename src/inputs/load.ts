@@ -46,7 +46,7 @@ export async function loadIncident(paths: string[], opts: LoadOptions, problems:
     for (const p of found) problems.push(`${expanded.display(p.path)}: ${p.message}`);
     const refused = found.map((p) => ({ path: expanded.display(p.path), line: `${expanded.display(p.path)}: ${p.message}` }));
     for (const f of inputs) f.path = expanded.display(f.path);
-    const abs = (f: InputFile) => (f.path === '-' ? '-' : (expanded.real.get(f.path) ?? resolve(opts.cwd, f.path)));
+    const abs = (f: InputFile) => expanded.real.get(f.path) ?? (f.path === '-' ? '-' : resolve(opts.cwd, f.path));
     const dumps = await readDumps(inputs, abs, problems);
     return { inputs, captures: inputs.filter((f) => f.kind === 'capture'), refused, dumps, abs, cleanup };
   } catch (e) {

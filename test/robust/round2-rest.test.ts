@@ -276,7 +276,8 @@ test('4. every format is rendered as bounded chunks, written with drain; the JSO
         return Promise.resolve();
       },
     };
-    await writeReport(io, r, format, { columns: 120 });
+    // The text view lists every flow, the inputs and the topology only when asked (--verbose).
+    await writeReport(io, r, format, { columns: 120, show: ['inputs', 'topology', 'flows'] });
     assert.ok(chunks > 20, `${format}: ${chunks} chunks`);
     // One piece (a table of at most 2,000 rows, one flow's HTML) may pass the chunk size; nothing near the report's size.
     assert.ok(max < 16 * CHUNK_CHARS, `${format}: largest chunk ${max} of ${total}`);
