@@ -123,7 +123,14 @@ export async function expandInputs(args: string[], cwd: string, problem: (p: Inp
   return out;
 }
 
-const FILTER_WORDS = new Set(['src', 'dst', 'host', 'net', 'port', 'portrange', 'ip', 'ip6', 'arp', 'tcp', 'udp', 'icmp', 'icmp6', 'vxlan', 'geneve', 'not', 'and', 'or']);
+/**
+ * Words that start a filter: the supported primitives, and tcpdump's others (so that an unsupported
+ * expression is a clear usage error naming the word, never taken for a file name).
+ */
+const FILTER_WORDS = new Set([
+  ...['src', 'dst', 'host', 'net', 'port', 'portrange', 'ip', 'ip6', 'arp', 'tcp', 'udp', 'icmp', 'icmp6', 'vxlan', 'geneve', 'not', 'and', 'or'],
+  ...['ether', 'vlan', 'mpls', 'pppoed', 'pppoes', 'rarp', 'sctp', 'proto', 'protochain', 'less', 'greater', 'broadcast', 'multicast', 'gateway', 'inbound', 'outbound', 'len', 'ifname', 'on', 'rnr', 'reason', 'rset', 'srnr', 'subrulenum', 'action', 'wlan', 'type', 'subtype', 'dir', 'atalk', 'decnet', 'iso', 'stp', 'ipx', 'netbeui', 'lat', 'moprc', 'mopdl', 'llc', 'igmp', 'igrp', 'pim', 'vrrp', 'carp', 'ah', 'esp'],
+]);
 
 /**
  * The command line's words: inputs first, then (as with tcpdump) a filter expression. The filter
