@@ -203,7 +203,11 @@ const NON_FORWARDING = new Set(['broadcast', 'multicast', 'anycast', 'nat']);
 interface LpmFamily {
   /** Prefix lengths present, longest first. */
   lengths: number[];
-  byLength: Map<number, Map<number | bigint, { route: TopoRoute; metric: number }>>;
+  /**
+   * Network -> route, per prefix length. IPv6 networks are keyed by their hex text: V8 hashes a
+   * BigInt by its low bits only, so the masked /64s of a big IPv6 table would all collide.
+   */
+  byLength: Map<number, Map<number | string, { route: TopoRoute; metric: number }>>;
 }
 
 interface LpmIndex {
@@ -243,7 +247,7 @@ function buildLpm(routes: readonly TopoRoute[]): LpmIndex {
       table = new Map();
       fam.byLength.set(c.prefix, table);
     }
-    const key = c.family === 'inet' ? maskV4(Number(c.value), c.prefix) : c.value & V6_MASKS[c.prefix];
+    const key = c.family === 'inet' ? maskV4(Number(c.value), c.prefix) : (c.value & V6_MASKS[c.prefix]).toString(16);
     const metric = r.metric ?? 0;
     const old = table.get(key);
     if (!old || metric < old.metric) table.set(key, { route: r, metric });
@@ -272,7 +276,7 @@ function probe(fam: LpmFamily, a: ParsedIp): TopoRoute | undefined {
     }
   } else {
     for (const len of fam.lengths) {
-      const hit = fam.byLength.get(len)!.get(a.value & V6_MASKS[len]);
+      const hit = fam.byLength.get(len)!.get((a.value & V6_MASKS[len]).toString(16));
       if (hit) return hit.route;
     }
   }
