@@ -12,3 +12,11 @@ export function parseHostOptions(values: unknown): Record<string, string> {
   }
   return out;
 }
+
+/** The inputs and `--host` options of an incident command; a usage error when both are empty. */
+export function incidentArgs(argv: Record<string, unknown>): { paths: string[]; hosts: Record<string, string> } {
+  const paths = ((argv.paths as unknown[] | undefined) ?? []).map(String);
+  const hosts = parseHostOptions(argv.host);
+  if (paths.length === 0 && Object.keys(hosts).length === 0) throw new UserError('name an incident folder, host folders or files', EXIT.USAGE);
+  return { paths, hosts };
+}

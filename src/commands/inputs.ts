@@ -20,7 +20,8 @@ import { buildTopology } from '../topology/build.js';
 import { newCaptureFacts, type CaptureFacts } from '../topology/facts.js';
 import { scanCapture } from '../topology/scan.js';
 import type { InputReport } from '../path/types.js';
-import { AUTO_SCAN_BYTES, parseHostOptions } from './topology.js';
+import { AUTO_SCAN_BYTES } from './topology.js';
+import { incidentArgs } from './host-options.js';
 
 const FORMATS = ['text', 'json'] as const;
 
@@ -107,11 +108,9 @@ export const inputsCommand: Command = {
       .example('$0 inputs node1-eth0.pcap node2-eth0.pcap --format json', 'the same as JSON');
   },
   async run(argv: Record<string, unknown>, io: Io): Promise<number> {
-    const paths = ((argv.paths as unknown[] | undefined) ?? []).map(String);
     const format = String(argv.format ?? 'text') as (typeof FORMATS)[number];
     if (!FORMATS.includes(format)) throw new UserError(`--format must be one of ${FORMATS.join(', ')}, not ${format}`, EXIT.USAGE);
-    const hosts = parseHostOptions(argv.host);
-    if (paths.length === 0 && Object.keys(hosts).length === 0) throw new UserError('name an incident folder, host folders or files', EXIT.USAGE);
+    const { paths, hosts } = incidentArgs(argv);
     const problems: string[] = [];
     const rows = await listInputs(paths, { cwd: io.cwd, hosts }, problems);
     for (const p of problems) io.err(stderrLine(p));

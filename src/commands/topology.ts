@@ -26,7 +26,7 @@ import { renderTopologyDot } from '../report/topology-dot.js';
 
 const FORMATS = ['text', 'json', 'mermaid', 'dot'] as const;
 
-import { parseHostOptions } from './host-options.js';
+import { incidentArgs, parseHostOptions } from './host-options.js';
 
 export { parseHostOptions };
 
@@ -105,11 +105,9 @@ export const topologyCommand: Command = {
       .example('$0 topology incident/ --format mermaid', 'a diagram for a Markdown page');
   },
   async run(argv: Record<string, unknown>, io: Io): Promise<number> {
-    const paths = ((argv.paths as unknown[] | undefined) ?? []).map(String);
     const format = String(argv.format ?? 'text') as (typeof FORMATS)[number];
     if (!FORMATS.includes(format)) throw new UserError(`--format must be one of ${FORMATS.join(', ')}, not ${format}`, EXIT.USAGE);
-    const hosts = parseHostOptions(argv.host);
-    if (paths.length === 0 && Object.keys(hosts).length === 0) throw new UserError('name an incident folder, host folders or files', EXIT.USAGE);
+    const { paths, hosts } = incidentArgs(argv);
     const scan = typeof argv.scan === 'boolean' ? argv.scan : undefined;
     const { inputs, topology, problems } = await loadTopology(paths, { hosts, cwd: io.cwd, scan });
     for (const p of problems) io.err(problemLine(p));

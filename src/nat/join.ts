@@ -283,6 +283,12 @@ function matchJourneys(f: Flow, g: Flow, clientSide: { ip: string; port?: number
   f.loopback ||= g.loopback;
   f.first = Math.min(f.first, g.first);
   f.last = Math.max(f.last, g.last);
+  mergeSeen(f, g);
+  return matched;
+}
+
+/** Adds g's sightings per capture point (packets, time range, interfaces) to f's. */
+function mergeSeen(f: Flow, g: Flow): void {
   for (const [c, s] of g.seen) {
     const mine = f.seen.get(c);
     if (!mine) f.seen.set(c, { packets: s.packets, first: s.first, last: s.last, points: new Set(s.points) });
@@ -293,7 +299,6 @@ function matchJourneys(f: Flow, g: Flow, clientSide: { ip: string; port?: number
       for (const p of s.points) mine.points.add(p);
     }
   }
-  return matched;
 }
 
 /**
@@ -309,15 +314,7 @@ function absorbRejection(f: Flow, flows: Flow[], gone: Set<Flow>, hostAddrs: Set
     for (const j of g.journeys) f.journeys.push({ ...j, dir: 'rev', role: 'other' });
     f.packets.rev += g.packets.fwd + g.packets.rev;
     f.counts.rev += g.counts.fwd + g.counts.rev;
-    for (const [c, s] of g.seen) {
-      const mine = f.seen.get(c);
-      if (!mine) f.seen.set(c, { packets: s.packets, first: s.first, last: s.last, points: new Set(s.points) });
-      else {
-        mine.packets += s.packets;
-        mine.first = Math.min(mine.first, s.first);
-        mine.last = Math.max(mine.last, s.last);
-      }
-    }
+    mergeSeen(f, g);
     f.last = Math.max(f.last, g.last);
     gone.add(g);
     n.rejectAnswer = { src: g.src.ip };
