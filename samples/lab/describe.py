@@ -42,6 +42,12 @@ STORIES = {
         "packets are encapsulated and leave the control plane's eth0 but never reach the worker "
         "(the aws-vpc namespace drops them). ping reports 100% packet loss; the worker's eth0 sees "
         "the underlay ARP but no VXLAN."),
+    'blocked-overlay-node-iptables': (
+        "The overlay is dropped inside the worker: its own host firewall has "
+        "`iptables -A INPUT -p udp --dport 8472 -j DROP`, so pod2's pings are encapsulated, cross "
+        "the VPC and arrive on the worker's eth0, but never reach its flannel.1. `iptables-save -c` "
+        "of both nodes, taken after the traffic, shows the DROP rule with the dropped packets in its "
+        "counter (IPv6 left on, the usual ARP and neighbour noise kept)."),
 }
 
 DUMP_COMMANDS = {
@@ -54,6 +60,7 @@ DUMP_COMMANDS = {
     'ip-route.txt': 'ip route show',
     'ip-addr.json': 'ip -j addr show',
     'hostname': 'hostname',
+    'iptables-save.txt': 'iptables-save -c',
     'netstat-anp.txt': 'netstat -anp',
     'session.txt': 'ip addr show; route -n; bridge vlan (pasted terminal session, CRLF)',
 }
@@ -306,6 +313,7 @@ def main():
         return hops
 
     blocked = meta.get('filter')
+    node_blocked = meta.get('nodefilter_host')
 
     def ip_path(src, dst):
         """Hops of an IP packet from pod src to pod dst, and whether it arrives ('ok') or not ('lost')."""
@@ -322,6 +330,12 @@ def main():
                 hop(a, 'flannel.1', 'encap'), hop(a, 'eth0', 'underlay')]
         rest = [hop(b, 'eth0', 'underlay'), hop(b, 'flannel.1', 'decap'), hop(b, 'cni0', 'route'),
                 hop(b, veth_of[dst], 'bridge'), hop(dst, 'eth0', 'deliver')]
+        if node_blocked == a:
+            # The requests arrive; the replies are dropped on the way back into a.
+            return 'cross-node', hops + [hop(network_host, 'vpc0', 'bridge')] + rest, 'lost', encap
+        if node_blocked == b:
+            hops += [hop(network_host, 'vpc0', 'bridge'), hop(b, 'eth0', 'underlay'), hop(b, 'eth0', 'drop')]
+            return 'cross-node', hops, 'lost', dict(encap, absentFrom=union(rest[1:]))
         if blocked:
             hops.append(hop(network_host, 'vpc0', 'drop'))
             return 'cross-node', hops, 'lost', dict(encap, absentFrom=union(rest))
@@ -396,12 +410,17 @@ def main():
             'host': network_host, 'bridge': 'vpc0', 'gateway': '10.32.0.1', 'subnet': '10.32.0.0/20',
             'filter': ({'rule': blocked, 'dropped': int(meta.get('dropped') or 0)} if blocked else None),
         },
+        **({'nodeFilter': {'host': node_blocked, 'table': 'filter', 'chain': 'INPUT', 'rule': meta.get('nodefilter'),
+                           'dropped': int(meta.get('dropped') or 0)}} if node_blocked else {}),
         'overlay': overlay,
         'pods': pods,
         'captures': captures,
         'dumps': dumps,
         'flows': arp_flows + flows,
     }
+    if node_blocked:
+        lab['expect'] = {'rootCause': 'overlay-blocked', 'mustNotFind': ['lost'],
+                         'notes': f'{node_blocked} drops UDP {VXLAN_PORT} in its own filter INPUT chain; the overlay-blocked finding names that rule (iptables-save line and counter).'}
     with open(os.path.join(out, 'lab.json'), 'w', encoding='utf-8') as f:
         json.dump(lab, f, indent=2)
         f.write('\n')

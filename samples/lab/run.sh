@@ -8,6 +8,8 @@
 #
 #   usage (as root):  bash samples/lab/run.sh OUTDIR [scenario...]
 #   scenarios:        intra-pod same-node cross-node blocked-overlay   (default: all four)
+#                     blocked-overlay-node-iptables (on request: the worker's own iptables INPUT
+#                     drops UDP 8472; samples/variants/ keeps it)
 #
 # Each scenario is written to OUTDIR/<scenario>/ (deleted first): one folder per node (named after
 # the node), a folder per pod only where the scenario says so, pods.txt, and lab.json (what was
@@ -20,6 +22,7 @@ LAB_DIR=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
 # shellcheck source=samples/lab/lib.sh
 . "$LAB_DIR/lib.sh"
 ALL_SCENARIOS=(intra-pod same-node cross-node blocked-overlay)
+EXTRA_SCENARIOS=(blocked-overlay-node-iptables)
 
 usage() {
   echo "usage: bash samples/lab/run.sh OUTDIR [${ALL_SCENARIOS[*]}]" >&2
@@ -31,7 +34,7 @@ shift
 [ -n "$OUT" ] || usage
 if [ $# -eq 0 ]; then set -- "${ALL_SCENARIOS[@]}"; fi
 for s in "$@"; do
-  case " ${ALL_SCENARIOS[*]} " in
+  case " ${ALL_SCENARIOS[*]} ${EXTRA_SCENARIOS[*]} " in
     *" $s "*) ;;
     *) echo "lab: unknown scenario '$s'" >&2; usage ;;
   esac
@@ -469,6 +472,38 @@ scenario_blocked_overlay() {
   dump_node "$CP" "$CP"
   dump_node "$WK" "$WK"
   dump_session "$WK"
+}
+
+# The worker's own host firewall drops the overlay: UDP 8472 arrives on its eth0 and never reaches
+# flannel.1. The VPC forwards everything. `iptables-save -c` of both nodes is taken after the
+# traffic, so the DROP rule's counter holds the dropped packets.
+scenario_blocked_overlay_node_iptables() {
+  cross_node_common no
+  nsx "$WK" iptables -A INPUT -p udp --dport 8472 -j DROP
+  printf 'nodefilter_host\t%s\nnodefilter\t%s\n' "$WK" 'iptables -A INPUT -p udp --dport 8472 -j DROP' >>"$SC/meta.tsv"
+  local h
+  for h in "$CP" "$WK"; do
+    cap "$h" eth0 "$h/eth0.pcap"
+    cap "$h" flannel.1 "$h/flannel.1.pcap"
+    cap "$h" cni0 "$h/cni0.pcap"
+  done
+  arp_flow "arp pod2 who-has 10.42.0.1" pod2 eth0 10.42.0.37 "$CP" cni0 10.42.0.1
+  arp_flow "arp $CP who-has 10.32.7.224" "$CP" eth0 10.32.11.62 "$WK" eth0 10.32.7.224
+  # The other way the requests get through; their replies are dropped by the same rule. Before and
+  # after, this puts packets on the worker's flannel.1 and cni0, so their captures provably ran.
+  do_ping "ping pod1->pod2" pod1 10.42.0.37 pod2
+  do_ping "ping pod2->pod1" pod2 10.42.1.39 pod1
+  do_ping "ping pod1->pod2 again" pod1 10.42.0.37 pod2
+  cap_stop
+  printf 'dropped\t%s\n' "$(nsx "$WK" iptables -L INPUT -v -n -x | awk '$3 == "DROP" {print $1}')" >>"$SC/meta.tsv"
+  dump_node "$CP" "$CP"
+  dump_node "$WK" "$WK"
+  for h in "$CP" "$WK"; do
+    nsx "$h" iptables-save -c >"$SCEN_OUT/$h/iptables-save.txt"
+    # No rule at all prints nothing: no dump rather than an empty one.
+    if [ ! -s "$SCEN_OUT/$h/iptables-save.txt" ]; then rm -f "$SCEN_OUT/$h/iptables-save.txt"; continue; fi
+    printf '%s\t%s\n' "$h/iptables-save.txt" "$h" >>"$SC/dumps.tsv"
+  done
 }
 
 # --- main ----------------------------------------------------------------------------------------
