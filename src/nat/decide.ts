@@ -217,3 +217,15 @@ function base(input: string): string {
   const i = input.lastIndexOf('/');
   return i >= 0 ? input.slice(i + 1).replace(/\.txt$/, '') : input;
 }
+
+/**
+ * The DROP or REJECT rule of filter `chain` on `host` the packet meets (following jumps; an ACCEPT
+ * or RETURN first means none), only if its counter shows packets: a rule that never matched
+ * anything did not drop these. Needs `iptables-save -c` (or `[pkts:bytes]` counters).
+ */
+export function countedDrop(facts: NatFacts, host: string, chain: string, p: NatPacket): FilterVerdict | undefined {
+  const chains = facts.chains.get(host);
+  if (!chains || !chains.has(`filter/${chain}`)) return undefined;
+  const v = findVerdict(chains, `filter/${chain}`, p, 0);
+  return v && (v.rule.record.packets ?? 0) > 0 ? v : undefined;
+}

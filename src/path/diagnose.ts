@@ -13,6 +13,9 @@ import { captureOnlyOverlayLoss } from './capture-loss.js';
 import { tunnelFit } from './fragments.js';
 import { tunnelDisplay } from '../decode/tunnels.js';
 import { staleArp, staleOnPath, staleRemotes, staleVtepFindings } from './stale-vtep.js';
+import { countedDrop, type NatPacket } from '../nat/decide.js';
+import { natFactsOf } from '../nat/services.js';
+import type { FindingSubject } from '../topology/model.js';
 
 /** At most this many packets are cited as evidence for one finding. */
 const MAX_EVIDENCE = 6;
@@ -39,7 +42,7 @@ export function diagnose(all: DiagnosedFlow[], topo: Topology, captures: Capture
   const stale = staleRemotes(topo);
 
   // Lost packets: between two nodes' underlay inside a tunnel -> overlay-blocked; else lost.
-  const groups = new Map<string, { from: Step; to: Step; overlay: boolean; frag: boolean; encap?: Step; port?: number; type?: string; vni?: number; flows: Set<string>; ids: Set<string>; ev: Evidence[]; count: number; missing: string }>();
+  const groups = new Map<string, { from: Step; to: Step; overlay: boolean; frag: boolean; encap?: Step; port?: number; type?: string; vni?: number; flows: Set<string>; ids: Set<string>; ev: Evidence[]; count: number; missing: string; packet?: NatPacket }>();
   for (const df of flows) {
     for (const l of df.verdict.lost) {
       const from = l.path[l.v.lastSeen!];
@@ -82,6 +85,8 @@ export function diagnose(all: DiagnosedFlow[], topo: Topology, captures: Capture
         ev: [],
         count: 0,
         missing: captures[l.v.missingCapture!]?.input ?? '?',
+        // The packet as the dropping host's filter sees it: the outer header inside the tunnel.
+        packet: lostPacket(df.flow, l.journey, overlay),
       };
       g.count++;
       g.flows.add(df.label);
@@ -112,6 +117,8 @@ export function diagnose(all: DiagnosedFlow[], topo: Topology, captures: Capture
         what = `were encapsulated by ${from} ${g.from.interface} but never left through ${g.to.interface}`;
         cause = `${g.from.host} itself drops them: a host firewall (iptables/nftables OUTPUT) on ${port}, or no route to the remote VTEP.`;
       }
+      const rule = droppingRule(topo, g, g.from.host !== g.to.host ? [[g.to.host, 'INPUT'], [g.from.host, 'OUTPUT']] : g.to.action === 'decap' ? [[g.to.host, 'INPUT']] : [[g.from.host, 'OUTPUT']]);
+      if (rule) cause = `${ruleText(rule)} dropped them.`;
       const title = `${g.count} encapsulated packet(s) (${port}) ${what}, while its capture (${g.missing}) was running`;
       findings.push({
         severity: 'critical',
@@ -125,16 +132,20 @@ export function diagnose(all: DiagnosedFlow[], topo: Topology, captures: Capture
           tunnel: { type: g.type, port: g.port, vni: g.vni },
           flows: [...g.ids],
           count: g.count,
+          ...(rule ? { rule } : {}),
         },
       });
+      if (rule) findings[findings.length - 1].evidence.unshift({ input: rule.input, line: rule.line, text: rule.text });
     } else {
       const title = `${g.count} packet(s) seen on ${g.from.host} ${g.from.interface ?? ''} never reached ${g.to.host} ${g.to.interface ?? ''}, whose capture (${g.missing}) was running`;
+      const hosts = [...new Set([g.to.host, g.from.host])];
+      const rule = droppingRule(topo, g, hosts.flatMap((h) => [[h, 'FORWARD'], [h, 'INPUT'], [h, 'OUTPUT']] as [string, string][]));
       findings.push({
         severity: 'error',
         code: 'lost',
-        message: `${title}. Flows: ${flowsText}.`,
-        evidence: g.ev,
-        subject: { title, from: place(g.from), to: place(g.to), flows: [...g.ids], count: g.count },
+        message: `${title}.${rule ? ` ${ruleText(rule)} dropped them.` : ''} Flows: ${flowsText}.`,
+        evidence: rule ? [{ input: rule.input, line: rule.line, text: rule.text }, ...g.ev] : g.ev,
+        subject: { title, from: place(g.from), to: place(g.to), flows: [...g.ids], count: g.count, ...(rule ? { rule } : {}) },
       });
     }
   }
@@ -313,6 +324,46 @@ function fragmentLoss(
       count: g.count,
     },
   };
+}
+
+/** The packet a filter rule is matched against: the outer header of a tunnel packet inside the tunnel, else the flow's own. */
+function lostPacket(f: Flow, j: Journey, overlay: boolean): NatPacket | undefined {
+  if (overlay) {
+    if (!j.outer) return undefined;
+    return { protocol: 'udp', src: j.outer.src, dst: j.outer.dst, sport: j.outer.sport, dport: j.outer.dport, dstLocal: true };
+  }
+  const fwd = j.dir === 'fwd';
+  const src = fwd ? f.src : f.dst;
+  const dst = fwd ? f.dst : f.src;
+  return { protocol: f.protocol, src: src.ip, dst: dst.ip, sport: src.port, dport: dst.port, dstLocal: false };
+}
+
+/** The first counted DROP/REJECT rule the group's packet meets in the given host/chain places. */
+function droppingRule(topo: Topology, g: { packet?: NatPacket }, where: [string, string][]): FindingSubject['rule'] {
+  const facts = natFactsOf(topo);
+  if (!facts || !g.packet) return undefined;
+  for (const [host, chain] of where) {
+    // INPUT sees packets for this host; FORWARD and OUTPUT the others.
+    const v = countedDrop(facts, host, chain, { ...g.packet, dstLocal: chain === 'INPUT' });
+    if (!v) continue;
+    const r = v.rule;
+    return {
+      host,
+      table: r.table,
+      chain: r.chain,
+      target: v.target,
+      input: r.evidence.input,
+      line: r.evidence.line ?? r.record.line,
+      text: `-A ${r.chain} ${r.record.raw ?? ''}`.trimEnd(),
+      packets: r.record.packets ?? 0,
+      ...(r.record.bytes !== undefined ? { bytes: r.record.bytes } : {}),
+    };
+  }
+  return undefined;
+}
+
+function ruleText(r: NonNullable<FindingSubject['rule']>): string {
+  return `${r.host}'s ${r.table} ${r.chain} rule \`${r.text}\` (${r.input} line ${r.line}; its counter: ${r.packets} packet(s)${r.bytes !== undefined ? `, ${r.bytes} bytes` : ''})`;
 }
 
 function place(s: Step, address?: string): { host: string; interface?: string; address?: string } {

@@ -16,10 +16,13 @@ export function fixOf(f: Finding): string | undefined {
   switch (f.code) {
     case 'overlay-blocked': {
       const t = f.subject?.tunnel;
+      const r = f.subject?.rule;
+      if (r) return `remove or narrow ${r.host}'s ${r.table} ${r.chain} rule \`${r.text}\` (${r.input} line ${r.line}) so that ${t?.type === 'geneve' ? 'Geneve' : 'VXLAN'} (UDP ${t?.port ?? '?'}) from the other nodes is accepted.`;
       const what = `${t?.type === 'geneve' ? 'Geneve' : 'VXLAN'} traffic (UDP ${t?.port ?? 'port of the tunnel'})`;
       return `allow ${what}${between}: host firewall (iptables/nftables), cloud security group or network ACL.`;
     }
     case 'lost':
+      if (f.subject?.rule) return `remove or narrow ${f.subject.rule.host}'s ${f.subject.rule.table} ${f.subject.rule.chain} rule \`${f.subject.rule.text}\` (${f.subject.rule.input} line ${f.subject.rule.line}).`;
       return `look for what dropped them${between}: firewall rules, network policy, routes; a capture further along the path narrows it down.`;
     case 'no-route':
       return 'add the missing route (the CNI normally installs it: check its agent on that node).';

@@ -166,6 +166,11 @@ function hostLabel(name: string, address?: string): string {
 
 function headlineOf(report: Report, worst: Finding, lost: LostLink[]): string {
   const link = lost.find((l) => l.finding === worst);
+  const rule = worst.subject?.rule;
+  if ((worst.code === 'overlay-blocked' || worst.code === 'lost') && rule) {
+    const what = worst.code === 'overlay-blocked' ? `UDP ${worst.subject?.tunnel?.port ?? '?'}` : 'packets';
+    return `${what} dropped by ${rule.host}'s ${rule.table} ${rule.chain} rule \`${rule.text}\` (${rule.input} line ${rule.line}, counter ${rule.packets} packet(s))`;
+  }
   if (worst.code === 'overlay-blocked' && link) {
     return `UDP ${link.port ?? '?'} between ${hostLabel(link.from, link.fromAddress)} and ${hostLabel(link.to, link.toAddress)} is dropped`;
   }

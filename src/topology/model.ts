@@ -200,6 +200,12 @@ export interface FindingSubject {
   flows?: string[];
   /** How many packets or items it counts. */
   count?: number;
+  /**
+   * The firewall rule that dropped or rejected the packets, when a dump with counters shows it
+   * (`iptables-save -c`): its host, table, chain, the dump and line, the rule as written and its
+   * counters at dump time (overlay-blocked, lost).
+   */
+  rule?: { host: string; table: string; chain: string; target: string; input: string; line: number; text: string; packets: number; bytes?: number };
 }
 
 export interface Finding {

@@ -25,8 +25,10 @@ interface Expect {
 const SKIP: Record<string, string> = {
 };
 
+// Lab scenarios kept among the variants (samples/variants/<name>/lab.json) count too.
+const VARIANTS = join(SAMPLES, 'variants');
 const scenarios = existsSync(SAMPLES)
-  ? readdirSync(SAMPLES)
+  ? [...readdirSync(SAMPLES), ...(existsSync(VARIANTS) ? readdirSync(VARIANTS).map((d) => `variants/${d}`) : [])]
       .filter((d) => existsSync(join(SAMPLES, d, 'lab.json')))
       .map((d) => ({ name: d, expect: (JSON.parse(readFileSync(join(SAMPLES, d, 'lab.json'), 'utf8')) as { expect?: Expect }).expect }))
       .filter((s) => s.expect !== undefined)
@@ -74,6 +76,39 @@ for (const { name, expect } of scenarios) {
       const ids = f.subject?.flows ?? [];
       assert.not.ok(ids.length > 0 && ids.every((id) => rootFlows.has(id)), `${name}: ${f.code} for ${ids.join(', ')} is a consequence listed under its root cause`);
     }
+  });
+}
+
+if (scenarios.some((s) => s.name === 'variants/blocked-overlay-node-iptables')) {
+  test("blocked-overlay-node-iptables: overlay-blocked names the worker's own INPUT DROP rule, its line and counter", async () => {
+    const name = 'variants/blocked-overlay-node-iptables';
+    const report = await load(name);
+    const lab = JSON.parse(readFileSync(join(SAMPLES, name, 'lab.json'), 'utf8')) as { nodeFilter: { host: string; chain: string; dropped: number } };
+    assert.equal(report.findings.map((f) => `${f.severity}:${f.code}`), ['critical:overlay-blocked']);
+    const f = report.findings[0];
+    const input = join('samples', name, lab.nodeFilter.host, 'iptables-save.txt');
+    const lines = readFileSync(join(ROOT, input), 'utf8').split('\n');
+    const line = lines.findIndex((l) => l.includes('-j DROP')) + 1;
+    assert.equal(f.subject?.rule, {
+      host: lab.nodeFilter.host,
+      table: 'filter',
+      chain: lab.nodeFilter.chain,
+      target: 'DROP',
+      input,
+      line,
+      text: '-A INPUT -p udp -m udp --dport 8472 -j DROP',
+      packets: lab.nodeFilter.dropped,
+      bytes: Number(/^\[\d+:(\d+)\]/.exec(lines[line - 1])![1]),
+    });
+    // Every lost packet is a VXLAN datagram the rule counted.
+    assert.is(f.subject?.count, lab.nodeFilter.dropped);
+    assert.equal(f.subject?.from?.host, lab.nodeFilter.host);
+    assert.equal(f.subject?.to?.host, lab.nodeFilter.host);
+    assert.equal(f.evidence[0], { input, line, text: '-A INPUT -p udp -m udp --dport 8472 -j DROP' });
+    assert.match(f.message, `line ${line}; its counter: ${lab.nodeFilter.dropped} packet(s)`);
+    const s = summarize(report);
+    assert.match(s.headline, `UDP 8472 dropped by ${lab.nodeFilter.host}'s filter INPUT rule`);
+    assert.match(s.headline, `line ${line}, counter ${lab.nodeFilter.dropped} packet(s)`);
   });
 }
 
