@@ -16,6 +16,7 @@ import type { Evidence, Finding } from '../topology/model.js';
 import type { FlowReport, Report, Step } from '../path/types.js';
 import { escapeAttr, escapeHtml as h } from './escape.js';
 import { renderTopologySvg } from './svg.js';
+import { backendText, natText, serviceText } from './service-text.js';
 import {
   endpointText,
   evidenceRef,
@@ -134,6 +135,9 @@ details.flow[open]>summary{border-bottom:1px solid var(--line)}
 .hop .hh{font-weight:600;font-size:12.5px;overflow-wrap:anywhere}
 .hop .ii{font-family:var(--mono);font-size:11.5px;color:#475467;overflow-wrap:anywhere}
 .hop .seen{font-size:11px;color:var(--ok)}
+.hop .nat{font-family:var(--mono);font-size:11px;color:#6941c6;overflow-wrap:anywhere}
+.hop.a-nat{border-color:#bdb4fe;background:#f9f8ff}
+.svc{font-size:12px;overflow-wrap:anywhere}
 .hop.seen-yes{border-color:#75e0a7;background:#f6fef9}
 .hop.vanished{border:2px solid #d92d20;background:var(--crit-bg)}
 .hop.vanished .act,.hop.vanished .seen{color:var(--crit)}
@@ -311,7 +315,7 @@ function* flowsSection(report: Report): Generator<string> {
       `<td><a href="#flow-${i}">${h(f.id)}</a></td>` +
       `<td>${h(f.protocol)}</td>` +
       `<td class="ep">${h(endpointText(f.src))}</td>` +
-      `<td class="ep">${h(endpointText(f.dst))}</td>` +
+      `<td class="ep">${h(endpointText(f.dst))}${serviceCell(f)}</td>` +
       `<td>${h(f.kind)}</td>` +
       `<td class="path-sum">${h(f.summary)}</td>` +
       `<td data-value="${VERDICT_RANK[f.verdict] ?? 9}">${pill(f.verdict)}</td>` +
@@ -331,6 +335,13 @@ function* flowsSection(report: Report): Generator<string> {
   yield '</tbody></table></div></section>';
 }
 
+/** The Service a flow addressed and the backend its NAT chose, under the destination. */
+function serviceCell(f: FlowReport): string {
+  const svc = serviceText(f);
+  const be = backendText(f);
+  return (svc ? `<div class="muted svc">${h(svc)}</div>` : '') + (be ? `<div class="muted backend">→ ${h(be)}</div>` : '');
+}
+
 function hopDiagram(f: FlowReport, vanished: number | undefined): string {
   const items: string[] = [];
   f.path.forEach((s, i) => {
@@ -347,6 +358,7 @@ function hopDiagram(f: FlowReport, vanished: number | undefined): string {
     items.push(
       `<li class="${escapeAttr(cls)}" title="${escapeAttr(s.detail)}">` +
         `<span class="act">${h(s.action)}</span><span class="hh">${h(s.host)}</span><span class="ii">${h(s.interface ?? '—')}</span>` +
+        (s.action === 'nat' && s.nat?.length ? s.nat.map((n) => `<span class="nat">${h(natText(n))}</span>`).join('') : '') +
         (vanished === i ? '<span class="seen">✗ never arrived</span>' : seenN ? `<span class="seen">✓ seen</span>` : '') +
         '</li>',
     );
@@ -382,7 +394,7 @@ function* pathsSection(report: Report, s: Summary): Generator<string> {
       : '';
     return (
       `<details class="flow" id="flow-${i}"${open}><summary>${pill(f.verdict)}<strong>${h(f.id)}</strong><span>${h(f.protocol)}</span>` +
-      `<span>${h(endpointText(f.src))} → ${h(endpointText(f.dst))}</span><span class="muted">${h(f.kind)}${f.tunnel ? ` · ${h(f.tunnel.type)} VNI ${h(f.tunnel.vni ?? '?')} UDP ${h(f.tunnel.port ?? '?')}` : ''}${latencyText(f) ? ` · ${h(latencyText(f))}` : ''}</span></summary>` +
+      `<span>${h(endpointText(f.src))} → ${h(endpointText(f.dst))}</span>${f.service || f.backend ? `<span class="svc">${[serviceText(f), backendText(f) ? `backend ${backendText(f)}` : ''].filter(Boolean).map((x) => h(x)).join(' → ')}</span>` : ''}<span class="muted">${h(f.kind)}${f.tunnel ? ` · ${h(f.tunnel.type)} VNI ${h(f.tunnel.vni ?? '?')} UDP ${h(f.tunnel.port ?? '?')}` : ''}${latencyText(f) ? ` · ${h(latencyText(f))}` : ''}</span></summary>` +
       `<div class="flow-body"><p class="why"><strong>Why ${h(f.verdict)}:</strong> ${h(f.why)}</p>` +
       hopDiagram(f, vanished) +
       stepsTable(f, f.path, vanished, true) +

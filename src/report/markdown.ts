@@ -4,6 +4,7 @@
  * tunnel in red with a cross); the flows; each finding with its evidence; the inputs with their
  * sha256; stats. Deterministic: the same report gives byte-identical output.
  */
+import { natText, serviceLine } from './service-text.js';
 import { chunked, joinChunks, mapIter, withNewlines } from './stream.js';
 import type { Report } from '../path/types.js';
 import { buildDiagram, inetAddresses, tunnelLabel, type DiagramPod } from './diagram.js';
@@ -202,9 +203,9 @@ function* markdownLines(report: Report): Generator<string> {
         mapIter(report.flows, (f) => [
           cell(f.id),
           cell(f.protocol),
-          `${cell(endpointText(f.src))} → ${cell(endpointText(f.dst))}`,
+          `${cell(endpointText(f.src))} → ${cell(endpointText(f.dst))}${serviceLine(f) ? ` (${cell(serviceLine(f)!)})` : ''}`,
           cell(f.kind),
-          cell(f.summary),
+          cell(f.summary + (f.nat?.length ? ` [${f.nat.map(natText).join('; ')}]` : '')),
           f.verdict === 'ok' ? 'ok' : `**${cell(f.verdict)}**`,
           cell(latencyText(f)),
         ]),
