@@ -221,11 +221,35 @@ function base(input: string): string {
 /**
  * The DROP or REJECT rule of filter `chain` on `host` the packet meets (following jumps; an ACCEPT
  * or RETURN first means none), only if its counter shows packets: a rule that never matched
- * anything did not drop these. Needs `iptables-save -c` (or `[pkts:bytes]` counters).
+ * anything did not drop these. Needs `iptables-save -c` (or `[pkts:bytes]` counters). `ifs` are
+ * the interfaces the packet comes in on / goes out through, where known: a rule for another
+ * interface (`-i lo -j ACCEPT`) is passed over; with none known, interface matches are ignored.
  */
-export function countedDrop(facts: NatFacts, host: string, chain: string, p: NatPacket): FilterVerdict | undefined {
+export function countedDrop(facts: NatFacts, host: string, chain: string, p: NatPacket, ifs: { in?: string; out?: string } = {}): FilterVerdict | undefined {
   const chains = facts.chains.get(host);
   if (!chains || !chains.has(`filter/${chain}`)) return undefined;
-  const v = findVerdict(chains, `filter/${chain}`, p, 0);
+  const v = findCounted(chains, `filter/${chain}`, p, ifs, 0);
   return v && (v.rule.record.packets ?? 0) > 0 ? v : undefined;
+}
+
+function ifMatches(spec: string | undefined, negated: boolean | undefined, name: string | undefined): boolean {
+  if (spec === undefined || name === undefined) return true;
+  const m = spec.endsWith('+') ? name.startsWith(spec.slice(0, -1)) : name === spec;
+  return m !== !!negated;
+}
+
+function findCounted(chains: Map<string, NatRule[]>, key: string, p: NatPacket, ifs: { in?: string; out?: string }, depth: number): FilterVerdict | undefined {
+  for (const rule of chains.get(key) ?? []) {
+    const r = rule.record;
+    if (!ifMatches(r.inInterface, r.inInterfaceNegated, ifs.in) || !ifMatches(r.outInterface, r.outInterfaceNegated, ifs.out)) continue;
+    if (!ruleMatches(r, p, 0)) continue;
+    const t = r.target;
+    if (t === 'REJECT' || t === 'DROP') return { target: t, rule };
+    if (t === 'ACCEPT' || t === 'RETURN') return undefined;
+    if (t && depth < MAX_DEPTH && chains.has(`filter/${t}`)) {
+      const v = findCounted(chains, `filter/${t}`, p, ifs, depth + 1);
+      if (v) return v;
+    }
+  }
+  return undefined;
 }

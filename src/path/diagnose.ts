@@ -117,7 +117,14 @@ export function diagnose(all: DiagnosedFlow[], topo: Topology, captures: Capture
         what = `were encapsulated by ${from} ${g.from.interface} but never left through ${g.to.interface}`;
         cause = `${g.from.host} itself drops them: a host firewall (iptables/nftables OUTPUT) on ${port}, or no route to the remote VTEP.`;
       }
-      const rule = droppingRule(topo, g, g.from.host !== g.to.host ? [[g.to.host, 'INPUT'], [g.from.host, 'OUTPUT']] : g.to.action === 'decap' ? [[g.to.host, 'INPUT']] : [[g.from.host, 'OUTPUT']]);
+      // The outer packet comes in on the receiver's NIC and goes out through the sender's.
+      const nicIn = g.from.host === g.to.host ? g.from.interface : g.to.interface;
+      const nicOut = g.from.interface;
+      const rule = droppingRule(
+        topo,
+        g,
+        g.from.host !== g.to.host ? [[g.to.host, 'INPUT', { in: nicIn }], [g.from.host, 'OUTPUT', { out: nicOut }]] : g.to.action === 'decap' ? [[g.to.host, 'INPUT', { in: nicIn }]] : [[g.from.host, 'OUTPUT', { out: g.to.interface }]],
+      );
       if (rule) cause = `${ruleText(rule)} dropped them.`;
       const title = `${g.count} encapsulated packet(s) (${port}) ${what}, while its capture (${g.missing}) was running`;
       findings.push({
@@ -139,7 +146,7 @@ export function diagnose(all: DiagnosedFlow[], topo: Topology, captures: Capture
     } else {
       const title = `${g.count} packet(s) seen on ${g.from.host} ${g.from.interface ?? ''} never reached ${g.to.host} ${g.to.interface ?? ''}, whose capture (${g.missing}) was running`;
       const hosts = [...new Set([g.to.host, g.from.host])];
-      const rule = droppingRule(topo, g, hosts.flatMap((h) => [[h, 'FORWARD'], [h, 'INPUT'], [h, 'OUTPUT']] as [string, string][]));
+      const rule = droppingRule(topo, g, hosts.flatMap((h) => [[h, 'FORWARD', {}], [h, 'INPUT', {}], [h, 'OUTPUT', {}]] as [string, string, { in?: string; out?: string }][]));
       findings.push({
         severity: 'error',
         code: 'lost',
@@ -339,12 +346,12 @@ function lostPacket(f: Flow, j: Journey, overlay: boolean): NatPacket | undefine
 }
 
 /** The first counted DROP/REJECT rule the group's packet meets in the given host/chain places. */
-function droppingRule(topo: Topology, g: { packet?: NatPacket }, where: [string, string][]): FindingSubject['rule'] {
+function droppingRule(topo: Topology, g: { packet?: NatPacket }, where: [string, string, { in?: string; out?: string }][]): FindingSubject['rule'] {
   const facts = natFactsOf(topo);
   if (!facts || !g.packet) return undefined;
-  for (const [host, chain] of where) {
+  for (const [host, chain, ifs] of where) {
     // INPUT sees packets for this host; FORWARD and OUTPUT the others.
-    const v = countedDrop(facts, host, chain, { ...g.packet, dstLocal: chain === 'INPUT' });
+    const v = countedDrop(facts, host, chain, { ...g.packet, dstLocal: chain === 'INPUT' }, ifs);
     if (!v) continue;
     const r = v.rule;
     return {

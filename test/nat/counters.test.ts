@@ -42,6 +42,13 @@ if (has) {
     assert.is(r.findings[0].subject?.rule, undefined);
   });
 
+  test('an ACCEPT for another interface (-i lo) does not hide the DROP; one for the NIC does', async () => {
+    const lo = await withRules((t) => t.replace(/^(\[\d+:\d+\] -A INPUT .*-j DROP)$/m, '[40:3000] -A INPUT -i lo -j ACCEPT\n$1'));
+    assert.is(lo.findings[0].subject?.rule?.line, 7);
+    const eth = await withRules((t) => t.replace(/^(\[\d+:\d+\] -A INPUT .*-j DROP)$/m, '[40:3000] -A INPUT -i eth+ -j ACCEPT\n$1'));
+    assert.is(eth.findings[0].subject?.rule, undefined);
+  });
+
   test('a counted DROP of another port is not named', async () => {
     const r = await withRules((t) => t.replace('--dport 8472', '--dport 4789'));
     assert.is(r.findings[0].subject?.rule, undefined);
