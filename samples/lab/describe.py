@@ -61,6 +61,7 @@ DUMP_COMMANDS = {
     'ip-addr.json': 'ip -j addr show',
     'hostname': 'hostname',
     'iptables-save.txt': 'iptables-save -c',
+    'nft-ruleset.txt': 'nft list ruleset',
     'netstat-anp.txt': 'netstat -anp',
     'session.txt': 'ip addr show; route -n; bridge vlan (pasted terminal session, CRLF)',
 }

@@ -503,6 +503,10 @@ scenario_blocked_overlay_node_iptables() {
     # No rule at all prints nothing: no dump rather than an empty one.
     if [ ! -s "$SCEN_OUT/$h/iptables-save.txt" ]; then rm -f "$SCEN_OUT/$h/iptables-save.txt"; continue; fi
     printf '%s\t%s\n' "$h/iptables-save.txt" "$h" >>"$SC/dumps.tsv"
+    # The same rules as nftables holds them (iptables-nft), with their counters.
+    if command -v nft >/dev/null && nsx "$h" nft list ruleset >"$SCEN_OUT/$h/nft-ruleset.txt" && [ -s "$SCEN_OUT/$h/nft-ruleset.txt" ]; then
+      printf '%s\t%s\n' "$h/nft-ruleset.txt" "$h" >>"$SC/dumps.tsv"
+    else rm -f "$SCEN_OUT/$h/nft-ruleset.txt"; fi
   done
 }
 
