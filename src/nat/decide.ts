@@ -6,7 +6,8 @@
  * that REJECT or DROP it (kube-proxy's "has no endpoints"). Every decision names its rules (input
  * and line), so the report can say which rule did what.
  */
-import type { IptablesSaveRecord } from '../dumps/nat-types.js';
+import type { IptablesSaveRecord, NftRecord } from '../dumps/nat-types.js';
+import type { Evidence } from '../topology/model.js';
 import { subnetContains } from '../topology/lookup.js';
 import type { NatFacts, NatRule } from './services.js';
 
@@ -252,4 +253,103 @@ function findCounted(chains: Map<string, NatRule[]>, key: string, p: NatPacket, 
     }
   }
   return undefined;
+}
+
+/** A counted nft drop/reject: the rule, where it is, its counters. */
+export interface NftDrop {
+  table: string;
+  chain: string;
+  verdict: 'drop' | 'reject';
+  record: NftRecord;
+  evidence: Evidence;
+}
+
+/**
+ * The drop or reject rule with a non-zero counter (`counter packets N bytes M`) that the packet
+ * meets in an nft base chain of type filter on `hook` (input, output, forward) of `host`, following
+ * jump/goto; an accept first ends that chain. The matcher knows the common statements (ip
+ * saddr/daddr, ip protocol, meta l4proto, tcp/udp/th sport/dport, iifname/oifname, ct state);
+ * a rule with any other statement is taken as not matching.
+ */
+export function countedNftDrop(facts: NatFacts, host: string, hook: string, p: NatPacket, ifs: { in?: string; out?: string } = {}): NftDrop | undefined {
+  const all = facts.nft?.get(host);
+  if (!all) return undefined;
+  const rules = (table: string, family: string, chain: string) => all.filter((x) => x.record.kind === 'rule' && x.record.table === table && x.record.family === family && x.record.chain === chain);
+  const fam = p.src.includes(':') ? 'ip6' : 'ip';
+  const run = (table: string, family: string, chain: string, depth: number): NftDrop | 'accept' | undefined => {
+    for (const x of rules(table, family, chain)) {
+      if (!nftMatches(x.record.raw ?? '', p, ifs)) continue;
+      const v = x.record.verdict;
+      if (v === 'drop' || v === 'reject') return (x.record.packets ?? 0) > 0 ? { table, chain, verdict: v, record: x.record, evidence: x.evidence } : undefined;
+      if (v === 'accept') return 'accept';
+      if (v === 'return') return undefined;
+      const next = x.record.jump ?? x.record.goto;
+      if (next && depth < MAX_DEPTH) {
+        const r = run(table, family, next, depth + 1);
+        if (r) return r;
+      }
+    }
+    return undefined;
+  };
+  for (const c of all) {
+    const r = c.record;
+    if (r.kind !== 'chain' || r.hook !== hook || (r.type ?? 'filter') !== 'filter' || !r.name) continue;
+    if (r.family !== fam && r.family !== 'inet') continue;
+    const v = run(r.table, r.family, r.name, 0);
+    if (v && v !== 'accept') return v;
+  }
+  return undefined;
+}
+
+function nftMatches(raw: string, p: NatPacket, ifs: { in?: string; out?: string }): boolean {
+  const t = raw.replace(/comment "[^"]*"/g, '').split(/\s+/).filter(Boolean);
+  const proto = p.protocol.toLowerCase();
+  let i = 0;
+  const val = (): { neg: boolean; v: string } => {
+    let neg = false;
+    if (t[i] === '!=') {
+      neg = true;
+      i++;
+    }
+    return { neg, v: t[i++] ?? '' };
+  };
+  const test = (ok: boolean, neg: boolean) => ok !== neg;
+  while (i < t.length) {
+    const a = t[i++];
+    const b = t[i];
+    if ((a === 'ip' || a === 'ip6') && (b === 'saddr' || b === 'daddr')) {
+      i++;
+      const { neg, v } = val();
+      if (!test(inCidr(b === 'saddr' ? p.src : p.dst, v), neg)) return false;
+    } else if ((a === 'ip' && b === 'protocol') || (a === 'meta' && b === 'l4proto') || (a === 'ip6' && b === 'nexthdr')) {
+      i++;
+      const { neg, v } = val();
+      if (!test(v === proto, neg)) return false;
+    } else if ((a === 'tcp' || a === 'udp' || a === 'th') && (b === 'dport' || b === 'sport')) {
+      i++;
+      if (a !== 'th' && a !== proto) return false;
+      const { neg, v } = val();
+      const port = b === 'dport' ? p.dport : p.sport;
+      if (!test(portIn(port, v.replace(/-/g, ':')), neg)) return false;
+    } else if (a === 'iifname' || a === 'oifname') {
+      const { neg, v } = val();
+      const name = a === 'iifname' ? ifs.in : ifs.out;
+      const spec = v.replace(/^"|"$/g, '');
+      if (name !== undefined && !test(spec.endsWith('*') ? name.startsWith(spec.slice(0, -1)) : name === spec, neg)) return false;
+    } else if (a === 'ct' && b === 'state') {
+      i++;
+      const { neg, v } = val();
+      if (!test(v.split(',').includes('new'), neg)) return false;
+    } else if (a === 'counter') {
+      if (t[i] === 'packets') i += 4;
+    } else if (['drop', 'accept', 'reject', 'return', 'continue'].includes(a)) {
+      // verdicts: `reject with icmp type X` may follow.
+      if (a === 'reject') i = t.length;
+    } else if (a === 'jump' || a === 'goto') {
+      i++;
+    } else {
+      return false;
+    }
+  }
+  return true;
 }

@@ -7,7 +7,7 @@
  * conntrack entries are not, and stay attached to the topology object here.
  */
 import type { DumpSection } from '../dumps/types.js';
-import type { ConntrackRecord, IptablesSaveRecord, KubectlEndpointSliceRecord, KubectlEndpointsRecord, KubectlServiceRecord } from '../dumps/nat-types.js';
+import type { ConntrackRecord, IptablesSaveRecord, NftRecord, KubectlEndpointSliceRecord, KubectlEndpointsRecord, KubectlServiceRecord } from '../dumps/nat-types.js';
 import type { Evidence, Topology } from '../topology/model.js';
 
 export interface ServicePortModel {
@@ -58,6 +58,8 @@ export interface NatFacts {
   /** Hosts with an iptables-save dump. */
   ruleHosts: Set<string>;
   conntrackHosts: Set<string>;
+  /** host -> `nft list ruleset` records with their evidence, in order (additive; filter drops with counters). */
+  nft?: Map<string, { record: NftRecord; evidence: Evidence }[]>;
 }
 
 interface Section {
@@ -99,6 +101,11 @@ export function attachServices(topology: Topology, sections: Section[], ev: (inp
         list.push({ host, table, chain: r.chain, record: r, evidence: ev(section.input, r.line) });
         m.set(k, list);
       }
+    } else if (cmd === 'nft-ruleset' && host) {
+      f.nft ??= new Map();
+      const list = f.nft.get(host) ?? [];
+      for (const r of section.records as NftRecord[]) list.push({ record: r, evidence: ev(section.input, r.line) });
+      f.nft.set(host, list);
     } else if (cmd === 'conntrack' && host) {
       f.conntrackHosts.add(host);
       for (const r of section.records as ConntrackRecord[]) f.conntrack.push({ host, record: r, evidence: ev(section.input, r.line) });

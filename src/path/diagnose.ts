@@ -13,7 +13,7 @@ import { captureOnlyOverlayLoss } from './capture-loss.js';
 import { tunnelFit } from './fragments.js';
 import { tunnelDisplay } from '../decode/tunnels.js';
 import { staleArp, staleOnPath, staleRemotes, staleVtepFindings } from './stale-vtep.js';
-import { countedDrop, type NatPacket } from '../nat/decide.js';
+import { countedDrop, countedNftDrop, type NatPacket } from '../nat/decide.js';
 import { natFactsOf } from '../nat/services.js';
 import type { FindingSubject } from '../topology/model.js';
 
@@ -351,8 +351,23 @@ function droppingRule(topo: Topology, g: { packet?: NatPacket }, where: [string,
   if (!facts || !g.packet) return undefined;
   for (const [host, chain, ifs] of where) {
     // INPUT sees packets for this host; FORWARD and OUTPUT the others.
-    const v = countedDrop(facts, host, chain, { ...g.packet, dstLocal: chain === 'INPUT' }, ifs);
-    if (!v) continue;
+    const pkt = { ...g.packet, dstLocal: chain === 'INPUT' };
+    const v = countedDrop(facts, host, chain, pkt, ifs);
+    if (!v) {
+      const n = countedNftDrop(facts, host, chain.toLowerCase(), pkt, ifs);
+      if (!n) continue;
+      return {
+        host,
+        table: `${n.record.family} ${n.table}`,
+        chain: n.chain,
+        target: n.verdict.toUpperCase(),
+        input: n.evidence.input,
+        line: n.evidence.line ?? n.record.line,
+        text: n.record.raw ?? '',
+        packets: n.record.packets ?? 0,
+        ...(n.record.bytes !== undefined ? { bytes: n.record.bytes } : {}),
+      };
+    }
     const r = v.rule;
     return {
       host,
