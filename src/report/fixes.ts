@@ -12,7 +12,8 @@ function ends(f: Finding): { from?: string; to?: string } {
 
 export function fixOf(f: Finding): string | undefined {
   const { from, to } = ends(f);
-  const between = from && to ? ` between ${from} and ${to}` : ' between the nodes';
+  // The same host at both ends (a drop inside one node) is named once, not as a pair.
+  const between = from && to ? (from === to ? ` on ${from}` : ` between ${from} and ${to}`) : ' between the nodes';
   switch (f.code) {
     case 'overlay-blocked': {
       const t = f.subject?.tunnel;
