@@ -9,6 +9,9 @@
 import type { DumpSection } from '../dumps/types.js';
 import type { ConntrackRecord, IptablesSaveRecord, KubectlEndpointSliceRecord, KubectlEndpointsRecord, KubectlServiceRecord } from '../dumps/nat-types.js';
 import type { Evidence, Topology } from '../topology/model.js';
+import type { NftRecord } from '../dumps/nat-types.js';
+import { nftHostFacts, type NftHostFacts } from './decide-nft.js';
+import { nftServices } from './services-nft.js';
 
 export interface ServicePortModel {
   /** Port name from kube-proxy's comments (`http`), when known. */
@@ -33,7 +36,7 @@ export interface ServiceModel {
   ports: ServicePortModel[];
   endpoints: ServiceEndpoint[];
   /** Where the Service is known from. */
-  sources: ('kubectl' | 'iptables')[];
+  sources: ('kubectl' | 'iptables' | 'nft')[];
   evidence: Evidence[];
 }
 
@@ -43,6 +46,8 @@ export interface NatRule {
   chain: string;
   record: IptablesSaveRecord;
   evidence: Evidence;
+  /** A rule read from another dump than iptables-save (its record is made to look like one). */
+  source?: 'nft' | 'ipvs';
 }
 
 export interface ConntrackFact {
@@ -58,6 +63,8 @@ export interface NatFacts {
   /** Hosts with an iptables-save dump. */
   ruleHosts: Set<string>;
   conntrackHosts: Set<string>;
+  /** host -> kube-proxy's nftables table (nft list ruleset). */
+  nft?: Map<string, NftHostFacts>;
 }
 
 interface Section {
@@ -99,6 +106,9 @@ export function attachServices(topology: Topology, sections: Section[], ev: (inp
         list.push({ host, table, chain: r.chain, record: r, evidence: ev(section.input, r.line) });
         m.set(k, list);
       }
+    } else if (cmd === 'nft-ruleset' && host) {
+      const t = nftHostFacts(host, section.input, section.records as NftRecord[], ev);
+      if (t) (f.nft ??= new Map()).set(host, t);
     } else if (cmd === 'conntrack' && host) {
       f.conntrackHosts.add(host);
       for (const r of section.records as ConntrackRecord[]) f.conntrack.push({ host, record: r, evidence: ev(section.input, r.line) });
@@ -166,6 +176,7 @@ export function attachServices(topology: Topology, sections: Section[], ev: (inp
       }
     }
   }
+  for (const t of f.nft?.values() ?? []) nftServices(t, get, addEndpoint);
   for (const s of byName.values()) {
     for (const e of s.endpoints) {
       const pod = topology.pods.find((p) => p.ip === e.ip);
@@ -182,7 +193,7 @@ export function attachServices(topology: Topology, sections: Section[], ev: (inp
   if (list.length > 0) topology.services = list;
 }
 
-function addEndpoint(s: ServiceModel, ip: string, port: number | undefined): void {
+export function addEndpoint(s: ServiceModel, ip: string, port: number | undefined): void {
   const same = s.endpoints.find((e) => e.ip === ip && (e.port === port || port === undefined));
   if (same) return;
   const bare = s.endpoints.find((e) => e.ip === ip && e.port === undefined);
