@@ -10,6 +10,7 @@ import type { IptablesSaveRecord } from '../dumps/nat-types.js';
 import { subnetContains } from '../topology/lookup.js';
 import type { NatFacts, NatRule } from './services.js';
 import { nftDecisions, nftFilterVerdict } from './decide-nft.js';
+import { ipvsDecisions, ipvsFilterVerdict } from './decide-ipvs.js';
 
 export interface NatPacket {
   protocol: string;
@@ -166,7 +167,8 @@ function fork(st: State, p: number): State {
 export function natDecisions(facts: NatFacts, host: string, p: NatPacket, entry: 'PREROUTING' | 'OUTPUT' = 'PREROUTING'): NatDecision[] {
   const chains = facts.chains.get(host);
   const nft = facts.nft?.get(host);
-  if (!chains) return nft ? nftDecisions(nft, p) : [];
+  const ipvs = facts.ipvs?.get(host);
+  if (!chains) return nft ? nftDecisions(nft, p) : ipvs ? ipvsDecisions(ipvs, p) : [];
   const out: NatDecision[] = [];
   for (const st of walk(chains, 'nat', entry, p, { mark: 0, d: { walk: [], probability: 1 } })) {
     const after: NatPacket = st.d.dnat ? { ...p, dst: st.d.dnat.ip, dport: st.d.dnat.port ?? p.dport } : p;
@@ -179,6 +181,11 @@ export function natDecisions(facts: NatFacts, host: string, p: NatPacket, entry:
     const n = nftDecisions(nft, p);
     if (n.some((d) => d.dnat)) return n;
   }
+  // IPVS mode: the virtual server translates; iptables only marks (and masquerades) when it says so.
+  if (ipvs && !out.some((d) => d.dnat)) {
+    const v = ipvsDecisions(ipvs, p, out.find((d) => d.markedBy && d.masquerade));
+    if (v.length > 0) return v;
+  }
   return out;
 }
 
@@ -186,13 +193,14 @@ export function natDecisions(facts: NatFacts, host: string, p: NatPacket, entry:
 export function filterVerdict(facts: NatFacts, host: string, p: NatPacket): FilterVerdict | undefined {
   const chains = facts.chains.get(host);
   const nft = facts.nft?.get(host);
-  if (!chains) return nft ? nftFilterVerdict(nft, p) : undefined;
+  const ipvs = facts.ipvs?.get(host);
+  if (!chains) return nft ? nftFilterVerdict(nft, p) : ipvs ? ipvsFilterVerdict(ipvs, p) : undefined;
   for (const start of ['PREROUTING', 'FORWARD', 'INPUT', 'OUTPUT']) {
     if (!chains.has(`filter/${start}`)) continue;
     const found = findVerdict(chains, `filter/${start}`, p, 0);
     if (found) return found;
   }
-  return nft ? nftFilterVerdict(nft, p) : undefined;
+  return (nft ? nftFilterVerdict(nft, p) : undefined) ?? (ipvs ? ipvsFilterVerdict(ipvs, p) : undefined);
 }
 
 function findVerdict(chains: Map<string, NatRule[]>, key: string, p: NatPacket, depth: number): FilterVerdict | undefined {

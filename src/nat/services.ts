@@ -12,6 +12,8 @@ import type { Evidence, Topology } from '../topology/model.js';
 import type { NftRecord } from '../dumps/nat-types.js';
 import { nftHostFacts, type NftHostFacts } from './decide-nft.js';
 import { nftServices } from './services-nft.js';
+import type { IpvsHostFacts } from './decide-ipvs.js';
+import type { IpvsRecord } from '../dumps/nat-types.js';
 
 export interface ServicePortModel {
   /** Port name from kube-proxy's comments (`http`), when known. */
@@ -65,6 +67,8 @@ export interface NatFacts {
   conntrackHosts: Set<string>;
   /** host -> kube-proxy's nftables table (nft list ruleset). */
   nft?: Map<string, NftHostFacts>;
+  /** host -> IPVS virtual and real servers (ipvsadm -Ln). */
+  ipvs?: Map<string, IpvsHostFacts>;
 }
 
 interface Section {
@@ -109,6 +113,11 @@ export function attachServices(topology: Topology, sections: Section[], ev: (inp
     } else if (cmd === 'nft-ruleset' && host) {
       const t = nftHostFacts(host, section.input, section.records as NftRecord[], ev);
       if (t) (f.nft ??= new Map()).set(host, t);
+    } else if (cmd === 'ipvsadm' && host) {
+      const m = (f.ipvs ??= new Map());
+      const t = m.get(host) ?? { host, records: [] };
+      m.set(host, t);
+      for (const r of section.records as IpvsRecord[]) if (r.kind !== 'connection') t.records.push({ rec: r, evidence: ev(section.input, r.line) });
     } else if (cmd === 'conntrack' && host) {
       f.conntrackHosts.add(host);
       for (const r of section.records as ConntrackRecord[]) f.conntrack.push({ host, record: r, evidence: ev(section.input, r.line) });
