@@ -11,6 +11,9 @@
 # `nft -f` into a scratch network namespace (the kernel checks it) and saves `nft list ruleset`
 # into OUTDIR/<node>/nft-ruleset.txt for both nodes (kube-proxy writes the same table on each).
 # Chain hashes: base32 of sha256 of "ns/name:port/proto" (and of the endpoint), first 8 chars.
+# With SEED=samples/services (the default, when present) the variant's other files are copied from
+# it: the captures and node dumps less iptables-save, iptables -t nat -L, conntrack, and pods.txt
+# (the kubectl Service and endpoint listings are left out: the Services come from the nft table).
 #
 #   usage (as root):  bash samples/lab/services-nft.sh OUTDIR
 set -Eeuo pipefail
@@ -79,8 +82,15 @@ service() { # chain clusterip port proto endpoint-chains...
 } > "/tmp/$NS.nft"
 ip netns exec "$NS" nft -f "/tmp/$NS.nft"
 rm -f "/tmp/$NS.nft"
+SEED=${SEED:-$(cd "$(dirname "${BASH_SOURCE[0]}")/../services" 2>/dev/null && pwd || true)}
 for node in ip-10-32-11-62 ip-10-32-7-224; do
   mkdir -p "$OUT/$node"
+  if [ -n "$SEED" ] && [ -d "$SEED/$node" ]; then
+    for f in "$SEED/$node"/*; do
+      case ${f##*/} in iptables-save.txt|iptables-nat.txt|conntrack-L.txt|nf_conntrack.txt) ;; *) cp "$f" "$OUT/$node/" ;; esac
+    done
+  fi
   ip netns exec "$NS" nft list ruleset > "$OUT/$node/nft-ruleset.txt"
 done
+[ -n "$SEED" ] && [ -f "$SEED/pods.txt" ] && cp "$SEED/pods.txt" "$OUT/"
 echo "lab: $OUT/*/nft-ruleset.txt written ($(wc -l < "$OUT/ip-10-32-11-62/nft-ruleset.txt") lines each)" >&2
