@@ -10,6 +10,8 @@ import type { IptablesSaveRecord, NftRecord } from '../dumps/nat-types.js';
 import type { Evidence } from '../topology/model.js';
 import { subnetContains } from '../topology/lookup.js';
 import type { NatFacts, NatRule } from './services.js';
+import { nftDecisions, nftFilterVerdict } from './decide-nft.js';
+import { ipvsDecisions, ipvsFilterVerdict } from './decide-ipvs.js';
 
 export interface NatPacket {
   protocol: string;
@@ -33,6 +35,8 @@ export interface NatDecision {
   walk: string[];
   /** Chance of this branch (statistic matches), 1 when no choice was made. */
   probability: number;
+  /** Where the decision comes from when not iptables-save (kube-proxy's nft table, IPVS). */
+  source?: 'nft' | 'ipvs';
 }
 
 export interface FilterVerdict {
@@ -163,7 +167,9 @@ function fork(st: State, p: number): State {
  */
 export function natDecisions(facts: NatFacts, host: string, p: NatPacket, entry: 'PREROUTING' | 'OUTPUT' = 'PREROUTING'): NatDecision[] {
   const chains = facts.chains.get(host);
-  if (!chains) return [];
+  const nft = facts.nft?.get(host);
+  const ipvs = facts.ipvs?.get(host);
+  if (!chains) return nft ? nftDecisions(nft, p) : ipvs ? ipvsDecisions(ipvs, p) : [];
   const out: NatDecision[] = [];
   for (const st of walk(chains, 'nat', entry, p, { mark: 0, d: { walk: [], probability: 1 } })) {
     const after: NatPacket = st.d.dnat ? { ...p, dst: st.d.dnat.ip, dport: st.d.dnat.port ?? p.dport } : p;
@@ -171,19 +177,31 @@ export function natDecisions(facts: NatFacts, host: string, p: NatPacket, entry:
     // POSTROUTING makes no choice: its first outcome is the decision.
     out.push(post[0]?.d ?? st.d);
   }
+  // kube-proxy in nftables mode beside other iptables rules: its table decides.
+  if (nft && !out.some((d) => d.dnat)) {
+    const n = nftDecisions(nft, p);
+    if (n.some((d) => d.dnat)) return n;
+  }
+  // IPVS mode: the virtual server translates; iptables only marks (and masquerades) when it says so.
+  if (ipvs && !out.some((d) => d.dnat)) {
+    const v = ipvsDecisions(ipvs, p, out.find((d) => d.markedBy && d.masquerade));
+    if (v.length > 0) return v;
+  }
   return out;
 }
 
 /** A filter REJECT/DROP rule the packet meets on `host` (kube-proxy's "has no endpoints"), if any. */
 export function filterVerdict(facts: NatFacts, host: string, p: NatPacket): FilterVerdict | undefined {
   const chains = facts.chains.get(host);
-  if (!chains) return undefined;
+  const nft = facts.nft?.get(host);
+  const ipvs = facts.ipvs?.get(host);
+  if (!chains) return nft ? nftFilterVerdict(nft, p) : ipvs ? ipvsFilterVerdict(ipvs, p) : undefined;
   for (const start of ['PREROUTING', 'FORWARD', 'INPUT', 'OUTPUT']) {
     if (!chains.has(`filter/${start}`)) continue;
     const found = findVerdict(chains, `filter/${start}`, p, 0);
     if (found) return found;
   }
-  return undefined;
+  return (nft ? nftFilterVerdict(nft, p) : undefined) ?? (ipvs ? ipvsFilterVerdict(ipvs, p) : undefined);
 }
 
 function findVerdict(chains: Map<string, NatRule[]>, key: string, p: NatPacket, depth: number): FilterVerdict | undefined {
@@ -207,6 +225,7 @@ export function decisionText(d: NatDecision): string {
   if (d.dnat) parts.push(d.dnat.rule.chain);
   if (d.pick) parts.push(`picked by ${d.pick.chain}${d.pick.probability !== undefined ? ` with probability ${round(d.pick.probability)}` : ' (its last rule)'}`);
   if (d.dnat) parts.push(`${base(d.dnat.rule.evidence.input)} line ${d.dnat.rule.evidence.line}`);
+  if (d.dnat && d.source === 'ipvs' && d.pick?.probability !== undefined) parts[1] = `picked by IPVS virtual server ${d.pick.chain} with probability ${round(d.pick.probability)}`;
   return parts.join(', ');
 }
 
@@ -272,7 +291,7 @@ export interface NftDrop {
  * a rule with any other statement is taken as not matching.
  */
 export function countedNftDrop(facts: NatFacts, host: string, hook: string, p: NatPacket, ifs: { in?: string; out?: string } = {}): NftDrop | undefined {
-  const all = facts.nft?.get(host);
+  const all = facts.nftRules?.get(host);
   if (!all) return undefined;
   const rules = (table: string, family: string, chain: string) => all.filter((x) => x.record.kind === 'rule' && x.record.table === table && x.record.family === family && x.record.chain === chain);
   const fam = p.src.includes(':') ? 'ip6' : 'ip';

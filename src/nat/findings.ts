@@ -36,7 +36,11 @@ export function natFindings(flows: DiagnosedFlow[], topology: Topology, captures
     const ip = n.service.clusterIPs[0] ?? ds[0].flow.dst.ip;
     const rule = n.rejected?.rule;
     const counter = rule?.record.packets !== undefined ? `, its counter at ${rule.record.packets} packet(s)` : '';
-    const ruleText = rule
+    const ruleText = rule?.source === 'ipvs'
+      ? ` ${n.host}'s ${rule.record.comment ?? 'IPVS virtual server without real servers'} (${rule.evidence.input} line ${rule.evidence.line}): the kernel rejects them`
+      : rule?.source === 'nft'
+      ? ` ${n.host}'s nft rule in chain ${rule.chain} "${rule.evidence.text ?? rule.record.raw ?? ''}" (${rule.record.comment ?? ''}; ${rule.evidence.input} line ${rule.evidence.line}${counter}) rejects them`
+      : rule
       ? ` ${n.host}'s ${rule.table} rule ${rule.chain} "${rule.record.comment ?? rule.record.raw ?? ''}" -j ${rule.record.target}${rule.record.rejectWith ? ` --reject-with ${rule.record.rejectWith}` : ''} (${rule.evidence.input} line ${rule.evidence.line}${counter}) rejects them`
       : ' the node answers them itself';
     out.push({

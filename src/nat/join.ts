@@ -111,7 +111,7 @@ export function joinNatFlows(flows: Flow[], topology: Topology, points: CaptureP
       const d = decisions.find((x) => x.dnat?.ip === backend.ip && (x.dnat.port ?? f.dst.port) === backend.port);
       consider(backend, client, d);
     } else if (decisions.some((d) => d.dnat)) {
-      source = 'iptables';
+      source = decisions.find((d) => d.dnat)?.source ?? 'iptables';
       for (const d of decisions) {
         if (!d.dnat) continue;
         consider({ ip: d.dnat.ip, port: d.dnat.port ?? f.dst.port }, d.masquerade ? 'masquerade' : f.src, d);
@@ -130,7 +130,7 @@ export function joinNatFlows(flows: Flow[], topology: Topology, points: CaptureP
     if (!best) {
       const rej = filterVerdict(facts, host, pkt);
       if (rej || svc.service.endpoints.length === 0) {
-        const n: FlowNat = { host, service: svc.service, port: svc.port, nodePort: svc.nodePort, entries: [], rejected: rej, source: rej ? 'iptables' : 'inferred', merged: [] };
+        const n: FlowNat = { host, service: svc.service, port: svc.port, nodePort: svc.nodePort, entries: [], rejected: rej, source: rej ? (rej.rule.source ?? 'iptables') : 'inferred', merged: [] };
         absorbRejection(f, flows, gone, hostAddrs, n);
         natOf.set(f, n);
       }
@@ -339,7 +339,7 @@ export function natStepText(n: FlowNat): string {
     parts.push(how + why);
   }
   const svc = `${n.service.namespace}/${n.service.name}`;
-  return `${n.host}: ${parts.join('; ')} for Service ${svc}${n.decision ? ` via ${n.decision.walk.filter((c) => c.startsWith('KUBE-') && c !== 'KUBE-MARK-MASQ').join(' -> ')}` : ''}`;
+  return `${n.host}: ${parts.join('; ')} for Service ${svc}${n.decision ? ` via ${n.decision.walk.filter((c) => (c.startsWith('KUBE-') && c !== 'KUBE-MARK-MASQ') || /^(services|service-|external-|endpoint-|ipvs )/.test(c)).join(' -> ')}` : ''}`;
 }
 
 function ep(e: { ip: string; port?: number }): string {

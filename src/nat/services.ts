@@ -9,6 +9,10 @@
 import type { DumpSection } from '../dumps/types.js';
 import type { ConntrackRecord, IptablesSaveRecord, NftRecord, KubectlEndpointSliceRecord, KubectlEndpointsRecord, KubectlServiceRecord } from '../dumps/nat-types.js';
 import type { Evidence, Topology } from '../topology/model.js';
+import { nftHostFacts, type NftHostFacts } from './decide-nft.js';
+import { nftServices } from './services-nft.js';
+import type { IpvsHostFacts } from './decide-ipvs.js';
+import type { IpvsRecord } from '../dumps/nat-types.js';
 
 export interface ServicePortModel {
   /** Port name from kube-proxy's comments (`http`), when known. */
@@ -33,7 +37,7 @@ export interface ServiceModel {
   ports: ServicePortModel[];
   endpoints: ServiceEndpoint[];
   /** Where the Service is known from. */
-  sources: ('kubectl' | 'iptables')[];
+  sources: ('kubectl' | 'iptables' | 'nft')[];
   evidence: Evidence[];
 }
 
@@ -43,6 +47,8 @@ export interface NatRule {
   chain: string;
   record: IptablesSaveRecord;
   evidence: Evidence;
+  /** A rule read from another dump than iptables-save (its record is made to look like one). */
+  source?: 'nft' | 'ipvs';
 }
 
 export interface ConntrackFact {
@@ -58,8 +64,12 @@ export interface NatFacts {
   /** Hosts with an iptables-save dump. */
   ruleHosts: Set<string>;
   conntrackHosts: Set<string>;
-  /** host -> `nft list ruleset` records with their evidence, in order (additive; filter drops with counters). */
-  nft?: Map<string, { record: NftRecord; evidence: Evidence }[]>;
+  /** host -> `nft list ruleset` records with their evidence, in order (filter drops with counters). */
+  nftRules?: Map<string, { record: NftRecord; evidence: Evidence }[]>;
+  /** host -> kube-proxy's nftables table (nft list ruleset). */
+  nft?: Map<string, NftHostFacts>;
+  /** host -> IPVS virtual and real servers (ipvsadm -Ln). */
+  ipvs?: Map<string, IpvsHostFacts>;
 }
 
 interface Section {
@@ -102,10 +112,17 @@ export function attachServices(topology: Topology, sections: Section[], ev: (inp
         m.set(k, list);
       }
     } else if (cmd === 'nft-ruleset' && host) {
-      f.nft ??= new Map();
-      const list = f.nft.get(host) ?? [];
+      f.nftRules ??= new Map();
+      const list = f.nftRules.get(host) ?? [];
       for (const r of section.records as NftRecord[]) list.push({ record: r, evidence: ev(section.input, r.line) });
-      f.nft.set(host, list);
+      f.nftRules.set(host, list);
+      const t = nftHostFacts(host, section.input, section.records as NftRecord[], ev);
+      if (t) (f.nft ??= new Map()).set(host, t);
+    } else if (cmd === 'ipvsadm' && host) {
+      const m = (f.ipvs ??= new Map());
+      const t = m.get(host) ?? { host, records: [] };
+      m.set(host, t);
+      for (const r of section.records as IpvsRecord[]) if (r.kind !== 'connection') t.records.push({ rec: r, evidence: ev(section.input, r.line) });
     } else if (cmd === 'conntrack' && host) {
       f.conntrackHosts.add(host);
       for (const r of section.records as ConntrackRecord[]) f.conntrack.push({ host, record: r, evidence: ev(section.input, r.line) });
@@ -173,6 +190,7 @@ export function attachServices(topology: Topology, sections: Section[], ev: (inp
       }
     }
   }
+  for (const t of f.nft?.values() ?? []) nftServices(t, get, addEndpoint);
   for (const s of byName.values()) {
     for (const e of s.endpoints) {
       const pod = topology.pods.find((p) => p.ip === e.ip);
@@ -189,7 +207,7 @@ export function attachServices(topology: Topology, sections: Section[], ev: (inp
   if (list.length > 0) topology.services = list;
 }
 
-function addEndpoint(s: ServiceModel, ip: string, port: number | undefined): void {
+export function addEndpoint(s: ServiceModel, ip: string, port: number | undefined): void {
   const same = s.endpoints.find((e) => e.ip === ip && (e.port === port || port === undefined));
   if (same) return;
   const bare = s.endpoints.find((e) => e.ip === ip && e.port === undefined);
