@@ -6,6 +6,7 @@
  * Tables use the `table` package with column widths fitted to the terminal width; every other
  * line is word-wrapped to it. Input text is stripped of escape sequences (terminalText).
  */
+import { filterLine } from '../filter/flows.js';
 import { chunked, joinChunks, withNewlines } from './stream.js';
 import { getBorderCharacters, table } from 'table';
 import type { Finding, Host, TopoInterface } from '../topology/model.js';
@@ -507,6 +508,7 @@ function* textLines(report: Report, opts: TextOptions): Generator<string> {
   const narrow = columns < LIST_BELOW;
   const head = wrap(headlineText(report), columns);
   yield* summarize(report).status === 'problem' ? head.map((l) => p.bold(l)) : head;
+  if (report.filter) yield* wrap(filterLine(report.filter, report.flows.length), columns);
 
   if (report.findings.length) {
     yield* ['', p.bold(heading('Findings', columns))];
