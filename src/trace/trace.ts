@@ -32,7 +32,8 @@ export function traceFlows(flows: Flow[], topology: Topology, points: CapturePoi
     const id = `f${k + 1}`;
     const loopHost = flow.loopback ? [...flow.seen.keys()].map((c) => points[c].host).find((h) => h) : undefined;
     // Link-scoped traffic (ND, MLD, DHCP, mDNS, ...) is never route-checked: it stays on its link.
-    const linkScoped = flow.protocol !== 'arp' && !flow.loopback && isLinkScoped(flow.src.ip, flow.dst.ip);
+    // So is unicast ND/MLD between global addresses (a neighbour solicitation to fd00:10::d7).
+    const linkScoped = flow.protocol !== 'arp' && !flow.loopback && (isLinkScoped(flow.src.ip, flow.dst.ip) || (flow.protocol === 'icmp6' && !flow.notLinkControl));
     // A connection translated by a node (kube-proxy): explained toward its backend (src/nat/path.ts).
     const nat = flowNat(flow);
     const np = nat ? natPaths(nat, flow.src, flow.dst, flowWhat(flow), flow.packets.rev > 0, topology, hints) : undefined;
