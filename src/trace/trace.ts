@@ -91,8 +91,8 @@ function flowReport(
   const r: FlowReport = {
     id,
     protocol: flow.protocol,
-    src: endpoint(topology, flow.src.ip, flow.src.port),
-    dst: endpoint(topology, flow.dst.ip, flow.dst.port),
+    src: endpoint(topology, flow.src.ip, flow.src.port, loopHost),
+    dst: endpoint(topology, flow.dst.ip, flow.dst.port, loopHost),
     kind: linkScoped ? 'link-local' : flowKind(topology, flow, loopHost),
     verdict: verdict.verdict,
     packets: flow.packets.fwd + flow.packets.rev,
@@ -188,9 +188,20 @@ function flowWhat(f: Flow): string {
   return p.toUpperCase();
 }
 
-function endpoint(topo: Topology, ip: string, port?: number): Endpoint {
+function endpoint(topo: Topology, ip: string, port?: number, loopHost?: string): Endpoint {
   const e: Endpoint = { ip };
   if (port !== undefined) e.port = port;
+  // 127.0.0.1 is everyone's: the loopback capture's place says whose (a pod's folder: that pod,
+  // on the node kubectl puts it on), not the first node that has lo.
+  if (loopHost !== undefined && isLoopbackAddress(ip)) {
+    const pod = topo.pods.find((p) => p.name === loopHost && p.source !== 'subnet' && p.source !== 'capture');
+    if (pod) {
+      e.pod = pod.name;
+      if (pod.namespace) e.namespace = pod.namespace;
+      if (pod.host) e.host = pod.host;
+    } else e.host = loopHost;
+    return e;
+  }
   const pod = podByIp(topo, ip);
   if (pod) {
     if (pod.source !== 'subnet' && pod.source !== 'capture') e.pod = pod.name;

@@ -125,4 +125,12 @@ test('cilium-geneve: unicast neighbour discovery is link-local; the headline and
   assert.match(io.stdout.join('').split('\n')[0], /^No problem found: every flow reached its destination\. 27 flows: 27 ok,/);
 });
 
+test('intra-pod: loopback flows belong to the pod whose folder holds the capture, on its node', async () => {
+  const r = await report('intra-pod', {});
+  assert.equal(r.flows.map((f) => [f.id, f.kind, f.src.pod, f.src.host, f.dst.pod, f.dst.host]), [
+    ['f1', 'intra-pod', 'test', 'ip-10-32-7-224', 'test', 'ip-10-32-7-224'],
+    ['f2', 'intra-pod', 'test', 'ip-10-32-7-224', 'test', 'ip-10-32-7-224'],
+  ]);
+});
+
 test.run();
