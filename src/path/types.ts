@@ -151,6 +151,8 @@ export interface Endpoint {
   pod?: string;
   namespace?: string;
   host?: string;
+  /** A pod address kubectl did not name (known from a node's pod subnet or the traffic): `host` is the pod's node, not the endpoint (additive). */
+  unnamedPod?: boolean;
 }
 
 export interface HopLatency {

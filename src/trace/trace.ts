@@ -205,6 +205,7 @@ function endpoint(topo: Topology, ip: string, port?: number, loopHost?: string):
   const pod = podByIp(topo, ip);
   if (pod) {
     if (pod.source !== 'subnet' && pod.source !== 'capture') e.pod = pod.name;
+    else e.unnamedPod = true;
     if (pod.namespace) e.namespace = pod.namespace;
     if (pod.host) e.host = pod.host;
   } else {

@@ -133,4 +133,17 @@ test('intra-pod: loopback flows belong to the pod whose folder holds the capture
   ]);
 });
 
+test('cross-node without kubectl: pod addresses are pods on their node (not the node), and cross-node (not external)', async () => {
+  const io = memoryIo(ROOT);
+  await analyzeCommand.run({ quiet: true, format: 'json', color: 'never', paths: [join(SAMPLES, 'cross-node', 'ip-10-32-11-62'), join(SAMPLES, 'cross-node', 'ip-10-32-7-224')] }, io);
+  const r: Report = JSON.parse(io.stdout.join(''));
+  const f2 = r.flows.find((f) => f.id === 'f2')!;
+  assert.is(f2.kind, 'cross-node');
+  assert.equal(f2.src, { ip: '10.42.0.37', host: 'ip-10-32-11-62', unnamedPod: true });
+  assert.equal(f2.dst, { ip: '10.42.1.39', host: 'ip-10-32-7-224', unnamedPod: true });
+  assert.equal(r.flows.find((f) => f.id === 'f3')!.src, { ip: '10.32.11.62', host: 'ip-10-32-11-62' });
+  const { endpointText } = await import('../../src/report/summary.js');
+  assert.is(endpointText(f2.src), 'a pod on ip-10-32-11-62 (10.42.0.37)');
+});
+
 test.run();
