@@ -144,6 +144,12 @@ test('cross-node without kubectl: pod addresses are pods on their node (not the 
   assert.equal(r.flows.find((f) => f.id === 'f3')!.src, { ip: '10.32.11.62', host: 'ip-10-32-11-62' });
   const { endpointText } = await import('../../src/report/summary.js');
   assert.is(endpointText(f2.src), 'a pod on ip-10-32-11-62 (10.42.0.37)');
+  const text = memoryIo(ROOT);
+  text.columns = 200;
+  await analyzeCommand.run({ quiet: true, format: 'text', color: 'never', verbose: true, paths: [join(SAMPLES, 'cross-node', 'ip-10-32-11-62'), join(SAMPLES, 'cross-node', 'ip-10-32-7-224')] }, text);
+  const out = text.stdout.join('');
+  assert.not.match(out, /10\.42\.0\.37 10\.42\.0\.37/);
+  assert.match(out, /10\.42\.0\.37 \(unnamed, from capture\)/);
 });
 
 test.run();
