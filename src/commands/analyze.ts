@@ -16,6 +16,7 @@ import { parseHostOptions } from './host-options.js';
 import { matchFlows } from './flow-match.js';
 import { SECTIONS, type Section } from '../report/formats.js';
 import { wantColor } from '../report/color.js';
+import { FILTER_OPTIONS, applyFlowFilter, parseFlowFilter } from '../filter/flows.js';
 
 /** --fail-on's choices, least severe first (the order is src/severity.ts'). */
 const FAIL_ON: readonly Severity[] = [...SEVERITIES].reverse();
@@ -27,7 +28,14 @@ function common(y: Argv): Argv {
     .option('vxlan-port', { type: 'number', array: true, describe: 'also decode this UDP port as VXLAN (4789 and 8472 always are)' })
     .option('geneve-port', { type: 'number', array: true, describe: 'also decode this UDP port as Geneve (6081 always is)' })
     .option('quiet', { type: 'boolean', describe: 'no progress bar and no problem lines on stderr' })
-    .option('color', { choices: ['auto', 'always', 'never'] as const, default: 'auto' as const, describe: 'ANSI colour (auto: on a terminal, unless NO_COLOR is set)' });
+    .option('color', { choices: ['auto', 'always', 'never'] as const, default: 'auto' as const, describe: 'ANSI colour (auto: on a terminal, unless NO_COLOR is set)' })
+    .options(FILTER_OPTIONS);
+}
+
+/** The report narrowed by --pod/--node/--proto/--verdict/--since/--until (findings stay). */
+function filtered(report: Report, argv: Record<string, unknown>): Report {
+  const filter = parseFlowFilter(argv);
+  return filter ? applyFlowFilter(report, filter) : report;
 }
 
 /** Text render options from --color, --verbose, --show and the terminal. */
@@ -115,9 +123,11 @@ export const analyzeCommand: Command = {
       .example('$0 analyze node1/eth0.pcap node2/eth0.pcap --fail-on error', 'exit 1 when something is broken');
   },
   async run(argv: Record<string, unknown>, io: Io): Promise<number> {
-    const { report } = await analyzeDetailed(paths(argv), analyzeOptions(argv, io));
-    const code = finish(report, argv, io);
+    parseFlowFilter(argv);
+    const { report: whole } = await analyzeDetailed(paths(argv), analyzeOptions(argv, io));
+    const code = finish(whole, argv, io);
     if (code === EXIT.NO_INPUT) return code;
+    const report = filtered(whole, argv);
     const format = String(argv.format ?? 'text') as Format;
     // Streamed: written chunk by chunk as it is rendered, waiting for the pipe between them;
     // only the renderer of this format is loaded.
@@ -141,9 +151,11 @@ export const explainCommand: Command = {
       .example('$0 explain samples/same-node --packet ip-10-32-7-224/cni0.pcap#3', 'the flow of the 3rd packet of that capture');
   },
   async run(argv: Record<string, unknown>, io: Io): Promise<number> {
-    const { report, flowOfPacket } = await analyzeDetailed(paths(argv), analyzeOptions(argv, io));
-    const code = finish(report, argv, io);
+    parseFlowFilter(argv);
+    const { report: whole, flowOfPacket } = await analyzeDetailed(paths(argv), analyzeOptions(argv, io));
+    const code = finish(whole, argv, io);
     if (code === EXIT.NO_INPUT) return code;
+    const report = filtered(whole, argv);
     let ids: string[] = [];
     let others: string[] = [];
     if (argv.flow !== undefined) {

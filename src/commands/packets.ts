@@ -18,7 +18,8 @@ import type { Frame, InputProblem } from '../capture/frame.js';
 import { readCapture, sniffInputDetails } from '../capture/open.js';
 import { isPcapMagic, PCAP_MAGIC_NS } from '../capture/pcap.js';
 import { Decoder } from '../decode/decoder.js';
-import { summarize } from '../decode/summary.js';
+import { netAddr, summarize } from '../decode/summary.js';
+import { FILTER_OPTIONS, flowsOfKind, needsAnalysis, packetInWindow, packetWindow, parseFlowFilter } from '../filter/flows.js';
 import { packetLine } from '../report/packet-line.js';
 import { analyzeDetailed } from '../analyze.js';
 import { pathSummary } from '../path/explain.js';
@@ -226,6 +227,7 @@ export const packets: Command = {
       .option('w', { alias: 'write', type: 'string', describe: 'write the selected packets to this pcapng file (one interface per capture point, named host:interface, and a comment per packet) instead of printing them' })
       .option('filter', { type: 'string', describe: 'only packets matching this tcpdump-style expression (also accepted after the inputs)' })
       .option('limit', { type: 'number', describe: 'stop after this many packets (over all inputs)' })
+      .options(FILTER_OPTIONS)
       .option('stats', { type: 'boolean', default: false, describe: 'print per-input packet accounting on standard error' })
       .option('paths', {
         type: 'boolean',
@@ -240,6 +242,7 @@ export async function runPackets(argv: Record<string, unknown>, io: Io): Promise
   const args = ((argv.inputs as unknown[] | undefined) ?? []).map(String);
   if (args.length === 0) throw new UserError('name at least one capture (file, folder, glob or -)');
   const problem = (p: InputProblem) => io.err(problemLine(p));
+  const flowFilter = parseFlowFilter(argv);
   const { files, filter } = await splitFilter(args, argv.filter, io.cwd);
   const inputs = await expandInputs(files, io.cwd, problem);
   const decoder = new Decoder({ vxlanPorts: opts.vxlanPorts, genevePorts: opts.genevePorts });
@@ -248,7 +251,8 @@ export async function runPackets(argv: Record<string, unknown>, io: Io): Promise
   const writeTo = argv.w === undefined ? undefined : String(argv.w);
   if (writeTo === '') throw new UserError('-w needs a file name');
   if (flowSpec !== undefined && files.includes('-')) throw new UserError('--flow analyzes the incident: name files or folders, not standard input');
-  const analysis = argv.paths || flowSpec !== undefined
+  if (flowFilter && needsAnalysis(flowFilter) && files.includes('-')) throw new UserError('--pod, --proto, --verdict and relative --since/--until analyze the incident: name files or folders, not standard input');
+  const analysis = argv.paths || flowSpec !== undefined || (flowFilter && needsAnalysis(flowFilter))
     ? await analyzeDetailed(files.filter((a) => a !== '-'), { cwd: io.cwd, hash: false, vxlanPorts: opts.vxlanPorts, genevePorts: opts.genevePorts })
     : undefined;
   let flowId: string | undefined;
@@ -259,6 +263,8 @@ export async function runPackets(argv: Record<string, unknown>, io: Io): Promise
       throw new UserError(`no flow matches ${JSON.stringify(flowSpec)}; flows: ${list.join(', ') || 'none'}`);
     }
   }
+  const window = flowFilter ? packetWindow(flowFilter, analysis?.report) : undefined;
+  const kindFlows = flowFilter ? flowsOfKind(flowFilter, analysis?.report) : undefined;
   // Several captures (or a flow, or -w): one time-ordered view, gathered then sorted.
   const merge = inputs.length > 1 || flowId !== undefined || writeTo !== undefined;
   const gathered: Gathered[] = [];
@@ -350,8 +356,10 @@ export async function runPackets(argv: Record<string, unknown>, io: Io): Promise
           const p = decoder.decode(f);
           p.input = input.name;
           if (filter && !filter.test(p, f.bytes)) return;
-          const place = flowId !== undefined && input.path !== '-' ? analysis!.placeOf(resolve(io.cwd, input.path), f.index) : undefined;
+          if (window && !packetInWindow(window, f.sec * 1000 + f.nsec / 1e6, pointName(input.name, undefined).split(':')[0], () => p.nets.slice(0, p.netCount).flatMap((n) => [netAddr(n, true), netAddr(n, false)]))) return;
+          const place = (flowId !== undefined || kindFlows !== undefined) && input.path !== '-' ? analysis!.placeOf(resolve(io.cwd, input.path), f.index) : undefined;
           if (flowId !== undefined && place?.flow !== flowId) return;
+          if (kindFlows !== undefined && (place === undefined || !kindFlows.has(place.flow))) return;
           total++;
           st.read++;
           if (total >= limit) stopped = true;

@@ -87,6 +87,16 @@ export interface Flow {
    */
   partials?: Map<number, Journey[]>;
   counts: { fwd: number; rev: number };
+  /**
+   * A packet of this flow is not ICMPv6 link control (neighbour discovery 133-137, MLD 130-132
+   * and 143): a flow of only those stays on its link whatever its addresses (src/trace/trace.ts).
+   */
+  notLinkControl?: boolean;
+}
+
+/** ICMPv6 types that never leave their link: MLD (130-132, 143) and ND (133 RS, 134 RA, 135 NS, 136 NA, 137 redirect). */
+export function isLinkControlIcmp6(type: number): boolean {
+  return (type >= 130 && type <= 137) || type === 143;
 }
 
 function addPartial(m: Map<number, Journey[]>, j: Journey): void {
@@ -530,6 +540,7 @@ export class FlowTable {
       if (firstFragment >= 0) this.rememberFirstFragment(p, firstFragment, srcId, dstId, flow, c, t);
       return flow;
     }
+    if (f.proto !== 58 || !isLinkControlIcmp6(f.icmpType)) flow.notLinkControl = true;
     if (dir === 'fwd') {
       flow.counts.fwd++;
       flow.packets.fwd++;

@@ -151,6 +151,8 @@ export interface Endpoint {
   pod?: string;
   namespace?: string;
   host?: string;
+  /** A pod address kubectl did not name (known from a node's pod subnet or the traffic): `host` is the pod's node, not the endpoint (additive). */
+  unnamedPod?: boolean;
 }
 
 export interface HopLatency {
@@ -273,4 +275,18 @@ export interface Report {
   problems: string[];
   /** What could not be judged and which commands would answer it (additive; src/path/gaps.ts). */
   gaps?: EvidenceGap[];
+  /** The flow filter of the command line, when one is active (additive; src/filter/flows.ts). */
+  filter?: FilterSummary;
+}
+
+/** An active flow filter: the options as given and how many flows it hid (docs/report-json.md). */
+export interface FilterSummary {
+  pod?: string[];
+  node?: string[];
+  proto?: string[];
+  verdict?: string[];
+  since?: string;
+  until?: string;
+  /** Flows the filter left out of `flows`. */
+  hidden: number;
 }

@@ -55,7 +55,8 @@ export const FLOW = S('id protocol src dst kind verdict packets requests respons
   latency: S('hops rttUs', { hops: S('from to medianUs samples', { from: POINT, to: POINT }) }),
 });
 const STATS = S('packets decoded truncated malformed skipped unexplained');
-export const REPORT = S('schema inputs topology flows findings clocks stats problems gaps', {
+export const REPORT = S('schema inputs topology flows findings clocks stats problems gaps filter', {
+  filter: S('pod node proto verdict since until hidden'),
   inputs: S('path kind host interface packets format sha256 commands problems notDecoded', { notDecoded: S('what packets') }),
   gaps: S('code what host input command flows'),
   topology: TOPOLOGY,

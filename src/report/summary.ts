@@ -251,7 +251,7 @@ export function evidenceRef(e: Evidence): string {
 /** "pod2 (10.42.0.37)" / "10.42.0.37:80". */
 export function endpointText(e: FlowReport['src']): string {
   const addr = e.port !== undefined ? (e.ip.includes(':') ? `[${e.ip}]:${e.port}` : `${e.ip}:${e.port}`) : e.ip;
-  const name = e.pod ? (e.namespace ? `${e.namespace}/${e.pod}` : e.pod) : e.host;
+  const name = e.pod ? (e.namespace ? `${e.namespace}/${e.pod}` : e.pod) : e.unnamedPod && e.host ? `a pod on ${e.host}` : e.host;
   return name ? `${name} (${addr})` : addr;
 }
 

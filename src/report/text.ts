@@ -6,9 +6,10 @@
  * Tables use the `table` package with column widths fitted to the terminal width; every other
  * line is word-wrapped to it. Input text is stripped of escape sequences (terminalText).
  */
+import { filterLine } from '../filter/flows.js';
 import { chunked, joinChunks, withNewlines } from './stream.js';
 import { getBorderCharacters, table } from 'table';
-import type { Finding, Host, TopoInterface } from '../topology/model.js';
+import type { Finding, Host, TopoInterface, Topology } from '../topology/model.js';
 import type { FlowReport, Report } from '../path/types.js';
 import { terminalText } from './escape.js';
 import {
@@ -277,7 +278,7 @@ function topologyText(report: Report, columns: number): string {
       const { key, veths } = keyInterfaces(h);
       const lines = key.map(ifaceText);
       if (veths.length) lines.push(`${veths.length} veth${veths.length === 1 ? '' : 's'}`);
-      const pods = topo.pods.filter((p) => p.host === h.name).map((p) => `${p.namespace ? p.namespace + '/' : ''}${p.name} ${p.ip}`);
+      const pods = topo.pods.filter((p) => p.host === h.name).map(podText);
       const addr = h.role === 'node' ? nodeAddress(topo, h.name) : undefined;
       return [h.name, h.role + (h.node ? ` on ${h.node}` : '') + (addr ? `\nunderlay ${addr}` : ''), lines.join('\n'), pods.join('\n')];
     });
@@ -473,7 +474,7 @@ function topologyList(report: Report, columns: number): string[] {
     const { key, veths } = keyInterfaces(h);
     for (const i of key) pushAll(out, wrap(ifaceText(i), columns, '      ', '    '));
     if (veths.length) out.push(`    ${veths.length} veth${veths.length === 1 ? '' : 's'}`);
-    for (const pod of topo.pods.filter((x) => x.host === h.name)) pushAll(out, wrap(`pod ${pod.namespace ? pod.namespace + '/' : ''}${pod.name} ${pod.ip}`, columns, '      ', '    '));
+    for (const pod of topo.pods.filter((x) => x.host === h.name)) pushAll(out, wrap(`pod ${podText(pod)}`, columns, '      ', '    '));
   }
   for (const o of topo.overlay) {
     const head = `${o.host} ${o.device} ${o.type} VNI ${o.vni ?? '?'} port ${o.port ?? '?'}`;
@@ -496,6 +497,12 @@ export function renderText(report: Report, opts: TextOptions = {}): string {
 }
 
 /** The text report as chunks, written as they are made (the flows table row by row). */
+/** "default/pod2 10.42.0.37"; a pod kubectl did not name (named by its address): "10.42.0.37 (unnamed)". */
+function podText(p: Topology['pods'][number]): string {
+  if (p.name === p.ip) return `${p.ip} (unnamed, from ${p.source})`;
+  return `${p.namespace ? p.namespace + '/' : ''}${p.name} ${p.ip}`;
+}
+
 export function textChunks(report: Report, opts: TextOptions = {}): Generator<string> {
   return chunked(withNewlines(textLines(report, opts)));
 }
@@ -507,6 +514,7 @@ function* textLines(report: Report, opts: TextOptions): Generator<string> {
   const narrow = columns < LIST_BELOW;
   const head = wrap(headlineText(report), columns);
   yield* summarize(report).status === 'problem' ? head.map((l) => p.bold(l)) : head;
+  if (report.filter) yield* wrap(filterLine(report.filter, report.flows.length), columns);
 
   if (report.findings.length) {
     yield* ['', p.bold(heading('Findings', columns))];

@@ -90,7 +90,7 @@ export function renderTopologyText(t: Topology): string {
   }
   if (t.pods.length > 0) {
     out.push('Pods');
-    out.push(grid(['namespace', 'pod', 'ip', 'host', 'source'], t.pods.map((p) => [p.namespace, p.name, p.ip, p.host, p.source])));
+    out.push(grid(['namespace', 'pod', 'ip', 'host', 'source'], t.pods.map((p) => [p.namespace, p.name === p.ip ? '(unnamed)' : p.name, p.ip, p.host, p.source])));
   }
   if (t.captures.length > 0) {
     out.push('Capture points');

@@ -32,7 +32,8 @@ export function traceFlows(flows: Flow[], topology: Topology, points: CapturePoi
     const id = `f${k + 1}`;
     const loopHost = flow.loopback ? [...flow.seen.keys()].map((c) => points[c].host).find((h) => h) : undefined;
     // Link-scoped traffic (ND, MLD, DHCP, mDNS, ...) is never route-checked: it stays on its link.
-    const linkScoped = flow.protocol !== 'arp' && !flow.loopback && isLinkScoped(flow.src.ip, flow.dst.ip);
+    // So is unicast ND/MLD between global addresses (a neighbour solicitation to fd00:10::d7).
+    const linkScoped = flow.protocol !== 'arp' && !flow.loopback && (isLinkScoped(flow.src.ip, flow.dst.ip) || (flow.protocol === 'icmp6' && !flow.notLinkControl));
     // A connection translated by a node (kube-proxy): explained toward its backend (src/nat/path.ts).
     const nat = flowNat(flow);
     const np = nat ? natPaths(nat, flow.src, flow.dst, flowWhat(flow), flow.packets.rev > 0, topology, hints) : undefined;
@@ -90,8 +91,8 @@ function flowReport(
   const r: FlowReport = {
     id,
     protocol: flow.protocol,
-    src: endpoint(topology, flow.src.ip, flow.src.port),
-    dst: endpoint(topology, flow.dst.ip, flow.dst.port),
+    src: endpoint(topology, flow.src.ip, flow.src.port, loopHost),
+    dst: endpoint(topology, flow.dst.ip, flow.dst.port, loopHost),
     kind: linkScoped ? 'link-local' : flowKind(topology, flow, loopHost),
     verdict: verdict.verdict,
     packets: flow.packets.fwd + flow.packets.rev,
@@ -187,12 +188,24 @@ function flowWhat(f: Flow): string {
   return p.toUpperCase();
 }
 
-function endpoint(topo: Topology, ip: string, port?: number): Endpoint {
+function endpoint(topo: Topology, ip: string, port?: number, loopHost?: string): Endpoint {
   const e: Endpoint = { ip };
   if (port !== undefined) e.port = port;
+  // 127.0.0.1 is everyone's: the loopback capture's place says whose (a pod's folder: that pod,
+  // on the node kubectl puts it on), not the first node that has lo.
+  if (loopHost !== undefined && isLoopbackAddress(ip)) {
+    const pod = topo.pods.find((p) => p.name === loopHost && p.source !== 'subnet' && p.source !== 'capture');
+    if (pod) {
+      e.pod = pod.name;
+      if (pod.namespace) e.namespace = pod.namespace;
+      if (pod.host) e.host = pod.host;
+    } else e.host = loopHost;
+    return e;
+  }
   const pod = podByIp(topo, ip);
   if (pod) {
     if (pod.source !== 'subnet' && pod.source !== 'capture') e.pod = pod.name;
+    else e.unnamedPod = true;
     if (pod.namespace) e.namespace = pod.namespace;
     if (pod.host) e.host = pod.host;
   } else {
