@@ -453,8 +453,9 @@ scenario_cross_node() {
   dump_session "$CP"
 }
 
-scenario_blocked_overlay() {
-  cross_node_common yes
+# Both nodes' eth0, flannel.1 and cni0 captures, then the two ARP exchanges every overlay
+# scenario starts with (pod2 asks for its gateway, the control plane for the worker).
+cap_overlay_start() {
   local h
   for h in "$CP" "$WK"; do
     cap "$h" eth0 "$h/eth0.pcap"
@@ -463,6 +464,11 @@ scenario_blocked_overlay() {
   done
   arp_flow "arp pod2 who-has 10.42.0.1" pod2 eth0 10.42.0.37 "$CP" cni0 10.42.0.1
   arp_flow "arp $CP who-has 10.32.7.224" "$CP" eth0 10.32.11.62 "$WK" eth0 10.32.7.224
+}
+
+scenario_blocked_overlay() {
+  cross_node_common yes
+  cap_overlay_start
   do_ping "ping pod2->pod1" pod2 10.42.1.39 pod1
   do_curl "http pod2->pod1:80" pod2 http://10.42.1.39:80/ pod1 10.42.1.39 80
   do_udp "udp pod2->pod1:5005" pod2 pod1 10.42.1.39 5005
@@ -481,14 +487,7 @@ scenario_blocked_overlay_node_iptables() {
   cross_node_common no
   nsx "$WK" iptables -A INPUT -p udp --dport 8472 -j DROP
   printf 'nodefilter_host\t%s\nnodefilter\t%s\n' "$WK" 'iptables -A INPUT -p udp --dport 8472 -j DROP' >>"$SC/meta.tsv"
-  local h
-  for h in "$CP" "$WK"; do
-    cap "$h" eth0 "$h/eth0.pcap"
-    cap "$h" flannel.1 "$h/flannel.1.pcap"
-    cap "$h" cni0 "$h/cni0.pcap"
-  done
-  arp_flow "arp pod2 who-has 10.42.0.1" pod2 eth0 10.42.0.37 "$CP" cni0 10.42.0.1
-  arp_flow "arp $CP who-has 10.32.7.224" "$CP" eth0 10.32.11.62 "$WK" eth0 10.32.7.224
+  cap_overlay_start
   # The other way the requests get through; their replies are dropped by the same rule. Before and
   # after, this puts packets on the worker's flannel.1 and cni0, so their captures provably ran.
   do_ping "ping pod1->pod2" pod1 10.42.0.37 pod2
