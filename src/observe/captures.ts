@@ -18,7 +18,7 @@ import { NET_ARP, type Packet, type Tunnel } from '../decode/packet.js';
 import { tunnelById } from '../decode/tunnels.js';
 import { pcapngInterfaceNamesOf } from '../inputs/pcapng-names.js';
 import type { Incident } from '../inputs/load.js';
-import { addAddress, addTunnel, newCaptureFacts, type CaptureFacts } from '../topology/facts.js';
+import { addAddress, addMac, addTunnel, MAX_ADDRESSES, newCaptureFacts, type CaptureFacts } from '../topology/facts.js';
 import type { Topology } from '../topology/model.js';
 import { FlowTable, type Flow } from '../path/flows.js';
 import type { CapturePointInfo } from '../path/correlate.js';
@@ -148,6 +148,8 @@ async function readOne(file: string, ci: number, s: ReadState, opts: ObserveOpti
       packet: p.index,
     });
   };
+  // Source addresses whose MAC is told (capture facts), by address id.
+  const macTold = new Set<number>();
   const handler = {
     frame(fr: Frame) {
       if (clock.baseSec === undefined) clock.baseSec = fr.sec;
@@ -185,6 +187,10 @@ async function readOne(file: string, ci: number, s: ReadState, opts: ObserveOpti
       if (n.kind === NET_ARP && n.proto !== 0x8035) cf.arp = true;
       if (!seenAddress(srcId)) addAddress(cf, book.text[srcId]);
       if (!seenAddress(dstId)) addAddress(cf, book.text[dstId]);
+      if (p.tunnelCount === 0 && p.macSrc >= 0 && !macTold.has(srcId) && macTold.size < MAX_ADDRESSES) {
+        macTold.add(srcId);
+        addMac(cf, book.text[srcId], p.macSrc);
+      }
       table.addPacket(p, ci, t, iface, false, srcId, dstId);
     },
     problem(pr: Parameters<typeof formatProblem>[0]) {

@@ -39,8 +39,9 @@ export function renderTopologyDot(t: Topology): string {
   for (const e of g.edges) {
     const attrs: string[] = [];
     if (e.label) attrs.push(`label=${dotString(e.label)}`);
-    if (e.style === 'tunnel') attrs.push('style=bold', 'color=blue');
-    if (e.style === 'pod') attrs.push('style=dashed');
+    if (e.style === 'tunnel') attrs.push('style=dashed', 'color=blue', 'dir=forward');
+    if (e.style === 'underlay') attrs.push('style=bold');
+    if (e.style === 'pod-inferred' || e.style === 'pod-unknown' || e.style === 'encap') attrs.push('style=dashed');
     out.push(`  ${e.from} -- ${e.to}${attrs.length ? ` [${attrs.join(', ')}]` : ''};`);
   }
   out.push('}');

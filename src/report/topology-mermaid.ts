@@ -45,8 +45,9 @@ export function renderTopologyMermaid(t: Topology): string {
   for (const c of g.clusters) cluster(c, '  ', out);
   for (const e of g.edges) {
     const l = e.label ? `|${label([e.label])}|` : '';
-    if (e.style === 'tunnel') out.push(`  ${e.from} <==>${l} ${e.to}`);
-    else if (e.style === 'pod') out.push(`  ${e.from} -.-${l} ${e.to}`);
+    if (e.style === 'tunnel') out.push(`  ${e.from} -.->${l} ${e.to}`);
+    else if (e.style === 'pod-inferred' || e.style === 'pod-unknown' || e.style === 'encap') out.push(`  ${e.from} -.-${l} ${e.to}`);
+    else if (e.style === 'underlay') out.push(`  ${e.from} ===${l} ${e.to}`);
     else out.push(`  ${e.from} ---${l} ${e.to}`);
   }
   return out.join('\n') + '\n';

@@ -38,6 +38,7 @@ import { isLinkLocal, isLoopbackAddress, normalizeCidr, normalizeIp, parseIPv4, 
 import { buildOverlay, findUnderlays, podSubnetOf } from './overlay.js';
 import { bindCapture } from './bind.js';
 import { addFindings } from './findings.js';
+import { attachPodPorts } from './pod-ports.js';
 
 export interface HostSection {
   host?: string;
@@ -222,6 +223,9 @@ export function buildTopology(sections: HostSection[], captures: CaptureFacts[] 
       bindCapture(topology, { input: c.input, host: c.host, fileName: c.fileName ?? '', pcapngIfNames: c.ifNames, sll2Ifindexes: c.ifindexes, facts: c }),
     );
   }
+
+  // 8b. each pod's port on its node (src/topology/pod-ports.ts)
+  attachPodPorts(topology, captures);
 
   // 9. findings
   addFindings(ctx);

@@ -36,6 +36,11 @@ export interface CaptureFacts {
   addresses: string[];
   /** ARP packets were seen (a bridge or veth, not an underlay-only point, is likely). */
   arp: boolean;
+  /**
+   * Source MAC of plain (not tunnelled) Ethernet frames per source IP, first seen, at most
+   * MAX_ADDRESSES: with the bridge fdb it places a pod on its port (src/topology/pod-ports.ts).
+   */
+  macs?: [ip: string, mac: string][];
 }
 
 export const MAX_INNER_PAIRS = 64;
@@ -87,6 +92,17 @@ export function addAddress(facts: CaptureFacts, ip: string): void {
 }
 
 const addressSets = new WeakMap<CaptureFacts, Set<string>>();
+
+/** "de:22:38:8b:f9:f3" from a 48-bit number. */
+export function macText(mac: number): string {
+  return mac.toString(16).padStart(12, '0').replace(/(..)(?!$)/g, '$1:');
+}
+
+/** Records the source MAC a source IP was first seen with (plain frames only). */
+export function addMac(facts: CaptureFacts, ip: string, mac: number): void {
+  const list = (facts.macs ??= []);
+  if (list.length < MAX_ADDRESSES) list.push([ip, macText(mac)]);
+}
 
 /** The parts of a decoded packet topology needs (a structural subset of decode's PacketSummary). */
 export interface PacketFactsInput {

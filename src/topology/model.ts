@@ -138,6 +138,21 @@ export interface Pod {
   host?: string;
   source: 'kubectl' | 'pod-dump' | 'capture' | 'subnet';
   evidence?: Evidence;
+  /** The node device the pod is plugged into, and what ties them (src/topology/pod-ports.ts). Additive. */
+  port?: PodPort;
+}
+
+/**
+ * veth-peer: the veth's peer is the pod's interface; route: a host route sends the pod's address
+ * to the device; fdb: neighbour entry + bridge fdb put the pod's MAC on that port; capture: only
+ * one veth capture of the node saw the address (`inferred`).
+ */
+export interface PodPort {
+  device: string;
+  via: 'veth-peer' | 'route' | 'fdb' | 'capture';
+  /** Set when only traffic ties them. */
+  inferred?: boolean;
+  evidence: Evidence[];
 }
 
 export type OverlaySource = 'fdb' | 'neigh' | 'route' | 'encap' | 'capture';

@@ -7,7 +7,7 @@ import { readCapture } from '../capture/open.js';
 import type { InputProblem } from '../capture/frame.js';
 import { Decoder } from '../decode/decoder.js';
 import { summarize } from '../decode/summary.js';
-import { addPacket, newCaptureFacts, type CaptureFacts } from './facts.js';
+import { addMac, addPacket, MAX_ADDRESSES, newCaptureFacts, type CaptureFacts } from './facts.js';
 
 export async function scanCapture(
   path: string,
@@ -16,12 +16,19 @@ export async function scanCapture(
   const input = opts.input ?? path;
   const facts = newCaptureFacts(input, opts.host);
   const problems: InputProblem[] = [];
+  const macTold = new Set<string>();
   const decoder = new Decoder({ vxlanPorts: opts.vxlanPorts, genevePorts: opts.genevePorts });
   const summary = await readCapture(path, {
     frame(f) {
       const p = decoder.decode(f);
       p.input = input;
-      addPacket(facts, summarize(p), f.linktype);
+      const sum = summarize(p);
+      addPacket(facts, sum, f.linktype);
+      const src = sum.inner?.src;
+      if (p.tunnelCount === 0 && p.macSrc >= 0 && src !== undefined && !macTold.has(src) && macTold.size < MAX_ADDRESSES) {
+        macTold.add(src);
+        addMac(facts, src, p.macSrc);
+      }
     },
     problem(p) {
       if (problems.length < 20) problems.push({ ...p, input });
