@@ -79,8 +79,12 @@ export async function observeCaptures(incident: Incident, opts: ObserveOptions, 
     points.push(point);
     const read: CaptureRead = { packets: 0, problems: [] };
     reads.push(read);
-    await readOne(incident.abs(f), ci, { table, cf, point, read, stats, clock, problems }, opts);
-    done += (await stat(fsPath(incident.abs(f))).catch(() => undefined))?.size ?? 0;
+    // Progress by bytes read within the file (compressed bytes for a .gz: the sizes above are on disk).
+    const before = done;
+    let inFile = 0;
+    const onBytes = opts.progress ? (n: number) => opts.progress!(before + (inFile += n), total, stats.packets) : undefined;
+    await readOne(incident.abs(f), ci, { table, cf, point, read, stats, clock, problems, onBytes }, opts);
+    done = before + ((await stat(fsPath(incident.abs(f))).catch(() => undefined))?.size ?? inFile);
     opts.progress?.(done, total, stats.packets);
   }
   return { table, facts, points, reads, stats, baseSec: clock.baseSec };
@@ -94,6 +98,8 @@ interface ReadState {
   stats: Stats;
   clock: { baseSec?: number };
   problems: string[];
+  /** Told the size of every chunk read from the file (for progress). */
+  onBytes?: (n: number) => void;
 }
 
 /**
@@ -203,7 +209,9 @@ async function readOne(file: string, ci: number, s: ReadState, opts: ObserveOpti
   const size = opts.hash !== false && file !== '-' ? await stat(file).then((st) => (st.isFile() ? st.size : 0), () => 0) : 0;
   const pending = size >= WORKER_HASH_BYTES ? hashInWorker(file) : undefined;
   const hash = opts.hash !== false && !pending ? createHash('sha256') : undefined;
-  const summary = await readCapture(file, handler, { stdin: opts.stdin, onRawChunk: hash ? (c) => hash.update(c) : undefined });
+  const onBytes = s.onBytes;
+  const onRawChunk = hash && onBytes ? (c: Buffer) => (hash.update(c), onBytes(c.length)) : hash ? (c: Buffer) => hash.update(c) : onBytes ? (c: Buffer) => onBytes(c.length) : undefined;
+  const summary = await readCapture(file, handler, { stdin: opts.stdin, onRawChunk });
   if (hash && !summary.aborted) read.sha256 = hash.digest('hex');
   if (pending) {
     if (summary.aborted) pending.cancel();
