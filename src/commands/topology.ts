@@ -75,7 +75,7 @@ export async function loadTopology(
   return { inputs, topology, problems };
 }
 
-export function renderTopology(t: Topology, format: (typeof FORMATS)[number]): string {
+export function renderTopology(t: Topology, format: (typeof FORMATS)[number], columns?: number): string {
   switch (format) {
     case 'json':
       return renderTopologyJson(t);
@@ -84,7 +84,7 @@ export function renderTopology(t: Topology, format: (typeof FORMATS)[number]): s
     case 'dot':
       return renderTopologyDot(t);
     default:
-      return renderTopologyText(t);
+      return renderTopologyText(t, columns);
   }
 }
 
@@ -115,7 +115,7 @@ export const topologyCommand: Command = {
       io.err('podpath: no input could be read');
       return EXIT.NO_INPUT;
     }
-    if (!io.out(renderTopology(topology, format))) await io.drain();
+    if (!io.out(renderTopology(topology, format, io.columns))) await io.drain();
     return EXIT.OK;
   },
 };

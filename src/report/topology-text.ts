@@ -3,8 +3,8 @@
  * pods, capture points and findings. Input text is stripped of escape sequences and control
  * characters before it reaches the terminal.
  */
-import { getBorderCharacters, table } from 'table';
 import type { Evidence, Host, Topology } from '../topology/model.js';
+import { fitTable, LIST_BELOW, wrap } from './text.js';
 
 // eslint-disable-next-line no-control-regex
 const ANSI = /\u001B\[[0-?]*[ -/]*[@-~]|\u001B[@-_]/g;
@@ -16,12 +16,30 @@ export function plain(value: unknown): string {
   return String(value ?? '').replace(ANSI, '').replace(CONTROL, '?');
 }
 
-function grid(header: string[], rows: unknown[][]): string {
-  const data = [header, ...rows.map((r) => r.map((c) => plain(c === undefined ? '' : c)))];
-  return table(data, {
-    border: getBorderCharacters('norc'),
-    drawHorizontalLine: (i, n) => i === 0 || i === 1 || i === n,
-  });
+/**
+ * A table that fits `columns` (cells wrap at word boundaries); below LIST_BELOW columns, a list:
+ * each row its first cell, then `header: value` lines, wrapped, empty cells left out.
+ */
+function grid(header: string[], rows: unknown[][], columns: number): string {
+  const data = rows.map((r) => r.map((c) => plain(c === undefined ? '' : c)));
+  // Each column at least as wide as its longest word (an address, a device, a host name), so a
+  // table never breaks one in two; when those minimums do not fit, the list form.
+  const longest = header.map((h, i) => Math.max(...[h, ...data.map((r) => r[i] ?? '')].flatMap((c) => c.split(/\s+/)).map((w) => w.length)));
+  for (let i = 0; i < longest.length; i++) longest[i] = Math.min(longest[i], 28);
+  const needed = longest.reduce((a, b) => a + b, 0) + 3 * header.length + 1;
+  if (columns >= LIST_BELOW && needed <= columns) return fitTable(header, data, columns, longest.map((min) => ({ min }))) + '\n';
+  const out: string[] = [];
+  // An index column (`#`) goes after the name it numbers: "eth0 (#2)".
+  const numbered = header[0] === '#';
+  for (const r of data) {
+    const title = numbered ? `${r[1] || '-'}${r[0] ? ` (#${r[0]})` : ''}` : `${header[0]} ${r[0] || '-'}`;
+    out.push(...wrap(title, columns, '    ', '  '));
+    for (let i = numbered ? 2 : 1; i < header.length; i++) {
+      if (r[i] === '') continue;
+      out.push(...wrap(`${header[i]}: ${r[i].replace(/\n/g, ', ')}`, columns, '        ', '      '));
+    }
+  }
+  return out.join('\n') + '\n';
 }
 
 function where(e: Evidence | undefined): string {
@@ -35,7 +53,9 @@ function hostTitle(h: Host): string {
   return `${h.name}: ${parts.join(', ')}`;
 }
 
-export function renderTopologyText(t: Topology): string {
+/** The text view, fitted to `columns` (default 100, as for a file or a pipe). */
+export function renderTopologyText(t: Topology, columns = 100): string {
+  columns = Math.max(40, columns);
   const out: string[] = [];
   for (const h of t.hosts) {
     out.push(plain(hostTitle(h)));
@@ -59,6 +79,7 @@ export function renderTopologyText(t: Topology): string {
                   .join(' ')
               : '',
           ]),
+          columns,
         ),
       );
     }
@@ -73,6 +94,7 @@ export function renderTopologyText(t: Topology): string {
             r.metric,
             where(r.evidence),
           ]),
+          columns,
         ),
       );
     }
@@ -86,21 +108,21 @@ export function renderTopologyText(t: Topology): string {
       if (o.remotes.length === 0) rows.push([...own, '', '', '', '', '']);
       for (const r of o.remotes) rows.push([...own, r.subnet, r.gateway, r.vtep ?? 'unknown', r.host ?? 'unknown', r.source]);
     }
-    out.push(grid(['host', 'device', 'local VTEP', 'pod subnet', 'remote subnet', 'gateway', 'remote VTEP', 'remote host', 'source'], rows));
+    out.push(grid(['host', 'device', 'local VTEP', 'pod subnet', 'remote subnet', 'gateway', 'remote VTEP', 'remote host', 'source'], rows, columns));
   }
   if (t.pods.length > 0) {
     out.push('Pods');
-    out.push(grid(['namespace', 'pod', 'ip', 'host', 'source'], t.pods.map((p) => [p.namespace, p.name === p.ip ? '(unnamed)' : p.name, p.ip, p.host, p.source])));
+    out.push(grid(['namespace', 'pod', 'ip', 'host', 'source'], t.pods.map((p) => [p.namespace, p.name === p.ip ? '(unnamed)' : p.name, p.ip, p.host, p.source]), columns));
   }
   if (t.captures.length > 0) {
     out.push('Capture points');
-    out.push(grid(['capture', 'host', 'interface', 'how'], t.captures.map((c) => [c.input, c.host, c.interface, c.via])));
+    out.push(grid(['capture', 'host', 'interface', 'how'], t.captures.map((c) => [c.input, c.host, c.interface, c.via]), columns));
   }
   out.push('Findings');
   if (t.findings.length === 0) out.push('  none\n');
   for (const f of t.findings) {
-    out.push(plain(`  ${f.severity.toUpperCase()} ${f.code}: ${f.message}`));
-    for (const e of f.evidence.slice(0, 4)) out.push(plain(`      ${where(e)}${e.text ? `  ${e.text}` : ''}`));
+    out.push(...wrap(plain(`${f.severity.toUpperCase()} ${f.code}: ${f.message}`), columns, '      ', '  '));
+    for (const e of f.evidence.slice(0, 4)) out.push(...wrap(plain(`${where(e)}${e.text ? `  ${e.text}` : ''}`), columns, '          ', '      '));
   }
   return out.join('\n') + '\n';
 }
