@@ -6,7 +6,8 @@
  */
 import type { Pod, TopoInterface } from '../topology/model.js';
 import type { Report } from '../path/types.js';
-import { lostLinks, nodeAddress, underlayInterface, type LostLink } from './summary.js';
+import type { Step } from '../path/types.js';
+import { hostOfInput, lostLinks, nodeAddress, stepSightings, underlayHop, underlayInterface, type LostLink } from './summary.js';
 
 export interface DiagramPod {
   name: string;
@@ -44,6 +45,29 @@ export interface DiagramTunnel {
   port?: number;
   /** Set when packets vanished on this tunnel. */
   lost?: LostLink;
+  /**
+   * What the captures say about this direction: `seen` (a flow's packet was captured
+   * encapsulated on the sending node and again on the receiving node), `lost` (a lost /
+   * overlay-blocked finding), `unseen` (no packet went this way, or only one end saw it).
+   */
+  evidence: TunnelEvidence;
+  /** The evidence in words, for the tooltip ("f2: captured on A eth0 and on B eth0"). */
+  evidenceNote: string;
+  /** Flows whose packets were seen crossing this direction (ids). */
+  flows: string[];
+  /** Where the packets vanished: "lost between A eth0 and B eth0 (UDP 8472)". */
+  lostLabel?: string;
+}
+
+export type TunnelEvidence = 'seen' | 'unseen' | 'lost';
+
+/** A lost link that is not on a tunnel, with its ends placed on the diagram's nodes. */
+export interface DiagramLostLink {
+  link: LostLink;
+  /** The nodes of its ends (a pod host's node), when the diagram has them. */
+  fromNode?: string;
+  toNode?: string;
+  label: string;
 }
 
 export interface Diagram {
@@ -53,6 +77,8 @@ export interface Diagram {
   unplaced: DiagramPod[];
   /** Lost links that are not on a tunnel (marked on the receiving host). */
   otherLost: LostLink[];
+  /** The same, placed: between two nodes' NICs, or (same node / unknown node) as a note. */
+  otherLostLinks: DiagramLostLink[];
 }
 
 export function buildDiagram(report: Report): Diagram {
@@ -88,7 +114,10 @@ export function buildDiagram(report: Report): Diagram {
       .filter((i) => i.kind === 'veth' && i.name !== nic?.name)
       .map((iface) => {
         const peerName = iface.peer?.includes('/') ? iface.peer.slice(0, iface.peer.lastIndexOf('/')) : undefined;
-        let pod = peerName !== undefined ? pods.get(peerName) : undefined;
+        // The topology's own answer first (pods[].port: veth peer, route, fdb or capture), then the peer's netns.
+        const owner = topo.pods.find((p) => p.host === h.name && p.port?.device === iface.name);
+        let pod = owner ? pods.get(owner.name) : undefined;
+        if (!pod && peerName !== undefined) pod = pods.get(peerName);
         if (!pod && iface.linkNetns) pod = pods.get(iface.linkNetns);
         if (pod && !used.has(pod.name)) {
           used.add(pod.name);
@@ -134,6 +163,9 @@ export function buildDiagram(report: Report): Diagram {
         vni: o.vni,
         port: o.port,
         lost: lost.find((l) => l.overlay && l.from === o.host && l.to === to),
+        evidence: 'unseen',
+        evidenceNote: '',
+        flows: [],
       });
     }
   }
@@ -142,10 +174,122 @@ export function buildDiagram(report: Report): Diagram {
     if (!l.overlay || tunnels.some((t) => t.lost === l)) continue;
     if (!nodes.some((n) => n.host === l.from) || !nodes.some((n) => n.host === l.to)) continue;
     const ov = topo.overlay.find((o) => o.host === l.from);
-    tunnels.push({ from: l.from, to: l.to, fromDevice: ov?.device ?? '?', type: ov?.type ?? 'vxlan', vni: l.vni, port: l.port, lost: l });
+    tunnels.push({ from: l.from, to: l.to, fromDevice: ov?.device ?? '?', type: ov?.type ?? 'vxlan', vni: l.vni, port: l.port, lost: l, evidence: 'lost', evidenceNote: '', flows: [] });
   }
+  for (const t of tunnels) Object.assign(t, tunnelEvidence(report, nodes, t));
   const otherLost = lost.filter((l) => !tunnels.some((t) => t.lost === l));
-  return { nodes, tunnels, unplaced, otherLost };
+  const nodeOf = (host: string) =>
+    nodes.some((n) => n.host === host) ? host : [...pods.values()].find((p) => p.name === host || p.host === host)?.node;
+  const otherLostLinks = otherLost.map((l) => {
+    const fromNode = nodeOf(l.from);
+    const toNode = nodeOf(l.to);
+    return { link: l, fromNode, toNode, label: lostBetween(report, nodes, l, fromNode, toNode) };
+  });
+  return { nodes, tunnels, unplaced, otherLost, otherLostLinks };
+}
+
+/** "ip-10-32-11-62 eth0" style names of a lost link's ends: the node's underlay NIC, else the capture's interface. */
+function endName(report: Report, nodes: DiagramNode[], l: LostLink, side: 'from' | 'to', node: string | undefined): string {
+  const host = side === 'from' ? l.from : l.to;
+  if (node === host) {
+    const nic = nodes.find((n) => n.host === host)?.nic?.name;
+    if (nic) return `${host} ${nic}`;
+  }
+  // The lost flows' underlay hop names the interfaces the packets left and should have reached.
+  for (const f of report.flows) {
+    if (f.verdict !== 'lost') continue;
+    const hop = underlayHop(f.path);
+    const s = hop && (side === 'from' ? hop.from : hop.to);
+    if (s && s.host === host && s.interface) return `${host} ${s.interface}`;
+    const drop = f.path.find((x) => x.action === 'drop' && x.host === host && x.interface);
+    if (side === 'from' && drop) return `${host} ${drop.interface}`;
+  }
+  // The finding's evidence: the captures that saw (packet) or missed (no packet) them.
+  for (const e of l.finding.evidence) {
+    if ((e.packet !== undefined) !== (side === 'from')) continue;
+    if (hostOfInput(report, e.input) !== host) continue;
+    const iface = report.inputs.find((i) => i.path === e.input)?.interface ?? report.topology.captures.find((c) => c.input === e.input)?.interface;
+    if (iface && iface !== 'any') return `${host} ${iface}`;
+  }
+  return node && node !== host ? `${host} (on ${node})` : host;
+}
+
+/** "lost between A eth0 and B eth0 (UDP 8472)". */
+function lostBetween(report: Report, nodes: DiagramNode[], l: LostLink, fromNode: string | undefined, toNode: string | undefined, t?: DiagramTunnel): string {
+  const port = l.port ?? t?.port;
+  const what = l.overlay || t ? (port !== undefined ? `UDP ${port}` : (t?.type ?? 'tunnel').toUpperCase()) : l.finding.code;
+  if (l.inside) {
+    const rule = l.finding.subject?.rule;
+    return `lost inside ${l.inside.host} between ${l.inside.fromInterface ?? 'its NIC'} and ${l.inside.toInterface ?? 'its VTEP'} (${what}${rule ? `, ${rule.table} ${rule.chain} rule` : ''})`;
+  }
+  return `lost between ${endName(report, nodes, l, 'from', fromNode)} and ${endName(report, nodes, l, 'to', toNode)} (${what})`;
+}
+
+function sighted(f: Report['flows'][number], s: Step): boolean {
+  const x = stepSightings(f, s);
+  return x.inputs.length > 0 || x.packets.length > 0;
+}
+
+/**
+ * The evidence of one tunnel direction A -> B, from the flows' steps: a path (or return path)
+ * that encapsulates on A (`encap` step on A) and next steps onto B; the packet must have been
+ * captured on A at or after the encap (the VTEP or the NIC) and on the far side (a step after
+ * the crossing). A lost link on the direction wins.
+ */
+function tunnelEvidence(report: Report, nodes: DiagramNode[], t: DiagramTunnel): Pick<DiagramTunnel, 'evidence' | 'evidenceNote' | 'flows' | 'lostLabel'> {
+  const seenBoth: string[] = [];
+  const notes: string[] = [];
+  const oneEnd: string[] = [];
+  let crossing = 0;
+  const at = (s: Step) => `${s.host}${s.interface ? ' ' + s.interface : ''}`;
+  for (const f of report.flows) {
+    for (const steps of [f.path, f.returnPath ?? []]) {
+      const e = steps.findIndex((s) => s.action === 'encap' && s.host === t.from);
+      if (e < 0) continue;
+      const k = steps.findIndex((s, i) => i > e && s.host !== t.from);
+      if (k < 0 || steps[k].host !== t.to) continue;
+      crossing++;
+      const nextEncap = steps.findIndex((s, i) => i > k && s.action === 'encap');
+      const far = steps.slice(k, nextEncap < 0 ? undefined : nextEncap);
+      const sent = steps.slice(e, k).reverse().find((s) => s.host === t.from && sighted(f, s));
+      const got = far.find((s) => sighted(f, s));
+      if (sent && got) {
+        if (!seenBoth.includes(f.id)) {
+          seenBoth.push(f.id);
+          notes.push(`${f.id} captured on ${at(sent)} and on ${at(got)}`);
+        }
+      } else if (sent || got) {
+        oneEnd.push(sent ? `${f.id} captured leaving on ${at(sent)}, not on ${t.to}` : `${f.id} captured on ${at(got!)}, not leaving ${t.from}`);
+      }
+    }
+  }
+  if (t.lost) {
+    const fromNode = t.from;
+    const toNode = nodes.some((n) => n.host === t.to) ? t.to : undefined;
+    const lostLabel = lostBetween(report, nodes, t.lost, fromNode, toNode, t);
+    return { evidence: 'lost', evidenceNote: `${lostLabel}: ${t.lost.finding.code}${seenBoth.length ? ` (captured at both ends: ${notes.slice(0, 3).join('; ')})` : ''}`, flows: seenBoth, lostLabel };
+  }
+  if (seenBoth.length) {
+    const more = notes.length > 3 ? `; +${notes.length - 3} more flow(s)` : '';
+    return { evidence: 'seen', evidenceNote: `packets seen ${t.from} → ${t.to}: ${notes.slice(0, 3).join('; ')}${more}`, flows: seenBoth };
+  }
+  const why = oneEnd.length
+    ? `only one end seen: ${oneEnd.slice(0, 3).join('; ')}${oneEnd.length > 3 ? `; +${oneEnd.length - 3} more` : ''}`
+    : crossing
+      ? `${crossing} flow path(s) cross it, but no capture on either end saw their packets`
+      : 'no flow in the captures went this way';
+  return { evidence: 'unseen', evidenceNote: `no packets seen ${t.from} → ${t.to}: ${why}`, flows: [] };
+}
+
+/** The tunnel directions (`from->to`) a path crosses, as data-tunnel keys. */
+export function pathTunnels(steps: Step[]): string[] {
+  const out: string[] = [];
+  steps.forEach((s, e) => {
+    if (s.action !== 'encap') return;
+    const next = steps.find((x, i) => i > e && x.host !== s.host);
+    if (next) out.push(`${s.host}->${next.host}`);
+  });
+  return out;
 }
 
 /** "VXLAN VNI 1 UDP 8472". */

@@ -16,6 +16,7 @@ import type { Evidence, Finding } from '../topology/model.js';
 import type { FlowReport, Report, Step } from '../path/types.js';
 import { escapeAttr, escapeHtml as h } from './escape.js';
 import { renderTopologySvg } from './svg.js';
+import { pathTunnels } from './diagram.js';
 import { backendText, natText, serviceText } from './service-text.js';
 import {
   endpointText,
@@ -66,12 +67,14 @@ main{padding:20px 0 40px}
 .evidence code{background:#f2f4f7;border-radius:4px;padding:1px 6px;margin-right:8px;color:var(--text)}
 .svg-wrap{overflow-x:auto;padding:4px 0}
 svg.topology{display:block;max-width:100%;height:auto;margin:0 auto}
+svg.topology.narrow{display:none}
 svg text{font-family:-apple-system,BlinkMacSystemFont,"Segoe UI",Roboto,"Helvetica Neue",Arial,"Liberation Sans",sans-serif}
 svg .frame{fill:#fcfcfd;stroke:#d0d5dd;stroke-width:1.2}
 svg .frame.ghost{fill:#fff;stroke-dasharray:6 4}
 svg .host{font-size:15px;font-weight:650;fill:var(--text)}
 svg .label{font-size:12px;font-weight:550;fill:var(--text)}
 svg .sub{font-size:11px;fill:var(--muted)}
+svg .tunnel .sub{paint-order:stroke;stroke:#f9fafb;stroke-width:4px;stroke-linejoin:round}
 svg .mono{font-family:var(--mono);font-size:10.5px}
 svg .box{stroke-width:1.2}
 svg .box.pod{fill:#eef4ff;stroke:#84adff}
@@ -88,6 +91,22 @@ svg .arc{fill:none;stroke:#6172f3;stroke-width:2}
 svg .arrowhead{fill:#6172f3}
 svg .arrowhead.lost{fill:#d92d20}
 svg .tunnel.lost .arc{stroke:#d92d20;stroke-width:2.5;stroke-dasharray:7 4}
+svg .tunnel.unseen .arc{stroke:#98a2b3;stroke-width:1.6;stroke-dasharray:3 4}
+svg .arrowhead.unseen{fill:#98a2b3}
+svg .tlabel.unseen{fill:#667085;font-weight:500}
+svg .badge{fill:#fff;stroke:#6172f3;stroke-width:1.5}
+svg .badge.unseen{stroke:#98a2b3}
+svg .badge.lost{stroke:#d92d20}
+svg .badgeno{font-size:10px;font-weight:700;fill:#344054;text-anchor:middle}
+svg .hl>.frame{stroke:#f79009;stroke-width:3}
+svg .hl>.box,svg .hl>rect.box{stroke:#f79009;stroke-width:3}
+svg .tunnel.hl .arc{stroke-width:4.5}
+svg .tunnel.seen.hl .arc{stroke:#f79009}
+svg .tunnel.seen.hl .arrowhead{fill:#f79009}
+.has-hl svg .tunnel:not(.hl){opacity:.3}
+tr.hl-row{background:#fffaeb}
+#flows-table tbody tr{cursor:pointer}
+#topo-hl:empty{display:none}
 svg .tlabel{font-size:11.5px;font-weight:550;fill:#3538cd;paint-order:stroke;stroke:#f9fafb;stroke-width:4px;stroke-linejoin:round}
 svg .tlabel.lost{fill:#b42318}
 svg .cross-bg{fill:#fff;stroke:#d92d20;stroke-width:2}
@@ -99,6 +118,8 @@ svg .cross-x{stroke:#d92d20;stroke-width:2.6;stroke-linecap:round}
 .legend .l-vtep::before{background:#f4f3ff;border-color:#a4bcfd}
 .legend .l-nic::before{background:#fffaeb;border-color:#fec84b}
 .legend .l-lost::before{background:#fef3f2;border-color:#d92d20;border-radius:50%}
+.legend .l-seen::before{height:0;border-width:2px 0 0;border-color:#6172f3;border-radius:0;vertical-align:3px}
+.legend .l-unseen::before{height:0;border-width:2px 0 0;border-style:dashed;border-color:#98a2b3;border-radius:0;vertical-align:3px}
 table{border-collapse:collapse;width:100%;font-size:13px}
 th,td{text-align:left;padding:8px 10px;border-bottom:1px solid var(--line);vertical-align:top;overflow-wrap:anywhere}
 th{font-size:12px;color:var(--muted);font-weight:600;background:#f9fafb;white-space:nowrap}
@@ -168,6 +189,22 @@ table.steps td:first-child{color:var(--muted);width:32px}
 .muted{color:var(--muted)}
 .problems li{color:var(--err)}
 footer{color:var(--muted);font-size:12px;text-align:center;padding:0 0 28px}
+@media (max-width:700px){
+.wrap{padding:0 8px}
+.card{padding:14px 10px;border-radius:10px}
+.banner .wrap{padding-top:14px;padding-bottom:14px}
+h1{font-size:19px}
+svg.topology.wide{display:none}
+svg.topology.narrow{display:block}
+.toolbar{flex-wrap:wrap}
+.toolbar input{flex:1 1 100%;min-width:0}
+.hop{min-width:0;max-width:100%}
+.arrow{min-width:28px}
+.ep{min-width:110px}
+.ipath{min-width:160px}
+.finding header{flex-wrap:wrap}
+.brand{flex-wrap:wrap}
+}
 @media print{.toolbar{display:none}details.flow{break-inside:avoid}body{background:#fff}}
 `;
 
@@ -220,6 +257,49 @@ const SCRIPT = `
   });
   if (filter) filter.addEventListener('input', apply);
   apply();
+  // Clicking a flow row highlights its hosts, interfaces and tunnel directions in the topology.
+  var topo = document.getElementById('topology');
+  var note = document.getElementById('topo-hl');
+  var current = null;
+  function each(list, fn) { Array.prototype.forEach.call(list, fn); }
+  function list(spec, name) { return spec && Array.isArray(spec[name]) ? spec[name] : []; }
+  function mark(el) {
+    el.classList.add('hl');
+    if (el.parentNode && el.parentNode.getAttribute && el.parentNode.hasAttribute('data-tunnel')) el.parentNode.classList.add('hl');
+    each(el.querySelectorAll('[data-tunnel]'), function (c) { c.classList.add('hl'); });
+  }
+  function highlight(row) {
+    if (!topo) return;
+    each(topo.querySelectorAll('.hl'), function (el) { el.classList.remove('hl'); });
+    each(tbody.querySelectorAll('.hl-row'), function (r) { r.classList.remove('hl-row'); });
+    topo.classList.remove('has-hl');
+    if (note) note.textContent = '';
+    if (current === row) { current = null; return; }
+    current = row;
+    var spec = null;
+    try { spec = JSON.parse(row.getAttribute('data-path') || 'null'); } catch (e) { spec = null; }
+    var hosts = list(spec, 'hosts');
+    var ifaces = list(spec, 'ifaces');
+    var tunnels = list(spec, 'tunnels');
+    var pods = list(spec, 'pods');
+    each(topo.querySelectorAll('[data-host]'), function (el) { if (hosts.indexOf(el.getAttribute('data-host')) !== -1) mark(el); });
+    each(topo.querySelectorAll('[data-pod]'), function (el) { if (pods.indexOf(el.getAttribute('data-pod')) !== -1) mark(el); });
+    each(topo.querySelectorAll('[data-iface]'), function (el) {
+      if (ifaces.indexOf(el.getAttribute('data-host-iface') + '|' + el.getAttribute('data-iface')) !== -1) mark(el);
+    });
+    each(topo.querySelectorAll('[data-tunnel]'), function (el) { if (tunnels.indexOf(el.getAttribute('data-tunnel')) !== -1) mark(el); });
+    topo.classList.add('has-hl');
+    row.classList.add('hl-row');
+    if (note) note.textContent = 'Highlighted in the picture: flow ' + (row.cells[0] ? row.cells[0].textContent : '') + ' (click the row again to clear).';
+  }
+  tbody.addEventListener('click', function (ev) {
+    var t = ev.target;
+    while (t && t !== tbody && t.tagName !== 'TR') t = t.parentNode;
+    if (t && t !== tbody) highlight(t);
+  });
+  tbody.addEventListener('keydown', function (ev) {
+    if (ev.key === 'Enter' && ev.target && ev.target.tagName === 'TR') highlight(ev.target);
+  });
 })();
 `;
 
@@ -273,9 +353,11 @@ function topologySection(report: Report): string {
   if (!topo.hosts.length && !topo.overlay.length) {
     return '<section class="card" id="topology"><h2>Topology</h2><p class="muted">No host dumps: the topology is unknown.</p></section>';
   }
-  const { svg } = renderTopologySvg(report);
+  const { svg, narrow } = renderTopologySvg(report);
   const legend =
-    '<div class="legend"><span class="l-pod">pod</span><span class="l-bridge">bridge</span><span class="l-vtep">VXLAN / Geneve device</span><span class="l-nic">underlay NIC</span><span class="l-lost">packets lost here</span></div>';
+    '<div class="legend"><span class="l-pod">pod</span><span class="l-bridge">bridge</span><span class="l-vtep">VXLAN / Geneve device</span><span class="l-nic">underlay NIC</span>' +
+    '<span class="l-seen">packets seen at both ends</span><span class="l-unseen">no packets seen</span><span class="l-lost">packets lost here</span></div>' +
+    '<p class="muted" id="topo-hl" aria-live="polite"></p>';
   let overlay = '';
   if (topo.overlay.length) {
     const rows: string[] = [];
@@ -292,7 +374,7 @@ function topologySection(report: Report): string {
       '<h3>Overlay map</h3><div class="tscroll"><table class="overlay"><thead><tr><th>host</th><th>device</th><th class="num">VNI</th><th class="num">port</th><th>subnet</th><th>remote subnet</th><th>via VTEP</th><th>source</th></tr></thead>' +
       `<tbody>${rows.join('')}</tbody></table></div>`;
   }
-  return `<section class="card" id="topology"><h2>Topology<span class="count">${h(topo.hosts.filter((x) => x.role === 'node').length)} nodes · ${h(topo.pods.length)} pods</span></h2><div class="svg-wrap">${svg}</div>${legend}${overlay}</section>`;
+  return `<section class="card" id="topology"><h2>Topology<span class="count">${h(topo.hosts.filter((x) => x.role === 'node').length)} nodes · ${h(topo.pods.length)} pods</span></h2><div class="svg-wrap">${svg}${narrow}</div>${legend}${overlay}</section>`;
 }
 
 function* flowsSection(report: Report): Generator<string> {
@@ -311,7 +393,7 @@ function* flowsSection(report: Report): Generator<string> {
   const rows = mapIter(report.flows, (f, i) => {
     const lat = f.latency?.rttUs ?? (f.latency?.hops.length ? f.latency.hops.reduce((s, x) => s + x.medianUs, 0) : undefined);
     return (
-      `<tr data-order="${i}">` +
+      `<tr data-order="${i}" tabindex="0" data-path="${escapeAttr(JSON.stringify(pathSpec(f)))}">` +
       `<td><a href="#flow-${i}">${h(f.id)}</a></td>` +
       `<td>${h(f.protocol)}</td>` +
       `<td class="ep">${h(endpointText(f.src))}</td>` +
@@ -333,6 +415,18 @@ function* flowsSection(report: Report): Generator<string> {
   );
   yield* rows;
   yield '</tbody></table></div></section>';
+}
+
+/** What a flow row highlights in the topology: its hosts, pods, host|interface pairs and tunnel directions. */
+function pathSpec(f: FlowReport): { hosts: string[]; pods: string[]; ifaces: string[]; tunnels: string[] } {
+  const steps = [...f.path, ...(f.returnPath ?? [])];
+  const uniq = (xs: string[]) => [...new Set(xs)];
+  return {
+    hosts: uniq(steps.map((s) => s.host)),
+    pods: uniq([f.src.pod, f.dst.pod, f.backend?.pod].filter((x): x is string => x !== undefined)),
+    ifaces: uniq(steps.filter((s) => s.interface !== undefined).map((s) => `${s.host}|${s.interface}`)),
+    tunnels: uniq([...pathTunnels(f.path), ...pathTunnels(f.returnPath ?? [])]),
+  };
 }
 
 /** The Service a flow addressed and the backend its NAT chose, under the destination. */

@@ -34,6 +34,11 @@ export interface LostLink {
   overlay: boolean;
   port?: number;
   vni?: number;
+  /**
+   * Set when the finding places the loss inside one host (it names two points of the same
+   * host, e.g. a node's NIC saw the packets and its VTEP did not: a filter rule of that node).
+   */
+  inside?: { host: string; fromInterface?: string; toInterface?: string };
   finding: Finding;
 }
 
@@ -121,7 +126,8 @@ export function lostLinks(report: Report): LostLink[] {
     let vni: number | undefined;
     for (const fl of report.flows) {
       if (fl.verdict !== 'lost') continue;
-      const hop = underlayHop(fl.path);
+      // The direction that was lost: the path (or return path) that ends in a drop.
+      const hop = underlayHop([fl.path, fl.returnPath ?? []].find((p) => p.some((x) => x.action === 'drop')) ?? fl.path);
       if (!hop) continue;
       if ((from === undefined || from === hop.from.host) && (to === undefined || to === hop.to.host)) {
         from ??= hop.from.host;
@@ -144,6 +150,9 @@ export function lostLinks(report: Report): LostLink[] {
       overlay,
       port,
       vni,
+      ...(f.subject?.from?.host !== undefined && f.subject.from.host === f.subject.to?.host
+        ? { inside: { host: f.subject.from.host, fromInterface: f.subject.from.interface, toInterface: f.subject.to.interface } }
+        : {}),
       finding: f,
     });
   }
