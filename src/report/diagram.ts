@@ -5,6 +5,8 @@
  * vanished (from lost / overlay-blocked findings). Names are raw: the renderers escape them.
  */
 import type { Pod, TopoInterface } from '../topology/model.js';
+import { podSubnetOf } from '../topology/overlay.js';
+import { encapTie, routedTie } from '../topology/ties.js';
 import type { Report } from '../path/types.js';
 import type { Step } from '../path/types.js';
 import { hostOfInput, lostLinks, nodeAddress, stepSightings, underlayHop, underlayInterface, type LostLink } from './summary.js';
@@ -299,4 +301,24 @@ export function tunnelLabel(t: { type: string; vni?: number; port?: number }): s
 
 export function inetAddresses(i: TopoInterface | undefined): string[] {
   return (i?.addresses ?? []).filter((a) => a.family === 'inet').map((a) => `${a.address}/${a.prefixLength}`);
+}
+
+/**
+ * What a bridge is wired down to, only as the dumps tie them: the tunnel device its pod subnet's
+ * routes go through, else (no tunnel device) the NIC when it is the pod bridge; an unrelated
+ * bridge (docker0) is wired to nothing.
+ */
+export function bridgeWire(report: Report, nd: DiagramNode, bridge: TopoInterface, vteps: TopoInterface[]): TopoInterface | undefined {
+  const host = report.topology.hosts.find((x) => x.name === nd.host);
+  if (!host) return undefined;
+  const tied = vteps.find((v) => routedTie(host, bridge, v).length > 0);
+  if (tied) return tied;
+  if (vteps.length === 0 && podSubnetOf(host)?.bridge === bridge.name) return nd.nic;
+  return undefined;
+}
+
+/** Whether a tunnel device sits on the node's NIC by what the dumps say (dev, local address, underlay). */
+export function encapWired(report: Report, nd: DiagramNode, vtep: TopoInterface): boolean {
+  const host = report.topology.hosts.find((x) => x.name === nd.host);
+  return host !== undefined && nd.nic !== undefined && encapTie(vtep, nd.nic, host) !== undefined;
 }

@@ -7,7 +7,7 @@
 import { natText, serviceLine } from './service-text.js';
 import { chunked, joinChunks, mapIter, withNewlines } from './stream.js';
 import type { Report } from '../path/types.js';
-import { buildDiagram, inetAddresses, tunnelLabel, type DiagramPod } from './diagram.js';
+import { bridgeWire, buildDiagram, encapWired, inetAddresses, tunnelLabel, type DiagramPod } from './diagram.js';
 import { escapeMarkdown, markdownCode, mermaidLabel } from './escape.js';
 import { endpointText, evidenceRef, formatUs, gapParts, latencyText, notDecodedText, sortedFindings, summarize } from './summary.js';
 import { pushAll } from '../arrays.js';
@@ -85,7 +85,7 @@ export function mermaidTopology(report: Report): string[] {
       const ov = report.topology.overlay.find((o) => o.host === n.host && o.device === v.name);
       const vni = v.vxlan?.vni ?? v.geneve?.vni ?? ov?.vni;
       lines.push(`    ${vid}[${label(`${v.name} ${v.kind === 'geneve' ? 'Geneve' : 'VXLAN'}${vni !== undefined ? ` VNI ${vni}` : ''}`, inetAddresses(v))}]`);
-      if (nic) link(vid, nic, '-.-', 'encap');
+      if (nic && encapWired(report, n, v)) link(vid, nic, '-.-', 'encap');
     });
     if (!n.known || (!n.nic && n.vteps.length === 0)) {
       // A ghost VTEP: one box standing for the host.
@@ -94,8 +94,10 @@ export function mermaidTopology(report: Report): string[] {
     n.bridges.forEach((b, i) => {
       const bid = id(`br:${ni}:${i}`);
       lines.push(`    ${bid}[${label(`${b.name} bridge`, inetAddresses(b))}]`);
-      if (n.vteps.length) link(bid, id(`vtep:${ni}:0`), '---');
-      else if (nic) link(bid, nic, '---');
+      // Only as routes tie them (a bridge no route sends to the tunnel, docker0, stays apart).
+      const down = bridgeWire(report, n, b, n.vteps);
+      if (down && down === n.nic && nic) link(bid, nic, '---');
+      else if (down) link(bid, id(`vtep:${ni}:${n.vteps.indexOf(down)}`), '---', 'routes');
     });
     const bridgeOf = (master: string | undefined) => {
       const i = n.bridges.findIndex((b) => b.name === master);
@@ -125,27 +127,50 @@ export function mermaidTopology(report: Report): string[] {
     const ni = d.nodes.findIndex((n) => n.host === host);
     return ni < 0 ? undefined : d.nodes[ni].vteps.length || !d.nodes[ni].nic ? id(`vtep:${ni}:0`) : id(`nic:${ni}`);
   };
-  // Tunnels: a symmetric pair with no loss is one double arrow.
+  const nicId = (host: string) => {
+    const ni = d.nodes.findIndex((n) => n.host === host);
+    return ni >= 0 && d.nodes[ni].nic ? id(`nic:${ni}`) : vtepId(host);
+  };
+  // Tunnels, one arrow per direction as the captures show it: seen at both ends (a pair seen both
+  // ways is one double arrow), no packets seen (dotted), lost (red, on the NICs' link, where it happened).
   const done = new Set<number>();
   d.tunnels.forEach((t, i) => {
     if (done.has(i)) return;
     const a = vtepId(t.from);
     const b = vtepId(t.to);
     if (!a || !b) return;
-    const j = d.tunnels.findIndex((u, k) => k > i && u.from === t.to && u.to === t.from && tunnelLabel(u) === tunnelLabel(t));
-    if (!t.lost && j >= 0 && !d.tunnels[j].lost) {
+    if (t.evidence === 'lost') {
+      const inside = t.lost?.inside;
+      const ni = inside ? d.nodes.findIndex((n) => n.host === inside.host) : -1;
+      const text = `✗ ${t.lostLabel ?? `${tunnelLabel(t)} dropped`}`;
+      if (ni >= 0 && d.nodes[ni].nic && d.nodes[ni].vteps.length) redLinks.push(link(id(`nic:${ni}`), id(`vtep:${ni}:0`), '-.-x', text));
+      else redLinks.push(link(nicId(t.from) ?? a, nicId(t.to) ?? b, '==x', text));
+      link(a, b, '-.->', `${tunnelLabel(t)}`);
+      return;
+    }
+    const j = d.tunnels.findIndex((u, k) => k > i && u.from === t.to && u.to === t.from && tunnelLabel(u) === tunnelLabel(t) && u.evidence === t.evidence);
+    if (t.evidence === 'seen' && j >= 0) {
       done.add(j);
       link(a, b, '<==>', tunnelLabel(t));
-    } else if (t.lost) {
-      redLinks.push(link(a, b, '==x', `✗ ${tunnelLabel(t)} dropped`));
-    } else {
-      link(a, b, '==>', tunnelLabel(t));
-    }
+    } else if (t.evidence === 'seen') link(a, b, '==>', tunnelLabel(t));
+    else link(a, b, '-.->', `no packets seen: ${tunnelLabel(t)}`);
   });
-  for (const l of d.otherLost) {
-    const a = vtepId(l.from) ?? podId(l.from);
-    const b = vtepId(l.to) ?? podId(l.to);
-    if (a && b) redLinks.push(link(a, b, '-.-x', '✗ packets lost'));
+  // The underlay between the nodes' NICs, once per pair with a tunnel, unless a loss is drawn on it.
+  const pairs = new Set<string>();
+  for (const t of d.tunnels) {
+    const [x, y] = [t.from, t.to].sort();
+    const key = `${x}\u0000${y}`;
+    if (pairs.has(key) || d.tunnels.some((u) => u.evidence === 'lost' && !u.lost?.inside && [u.from, u.to].sort().join('\u0000') === key)) continue;
+    pairs.add(key);
+    const nx = d.nodes.find((n) => n.host === x);
+    const ny = d.nodes.find((n) => n.host === y);
+    if (!nx?.nic || !ny?.nic) continue;
+    link(id(`nic:${d.nodes.indexOf(nx)}`), id(`nic:${d.nodes.indexOf(ny)}`), '===', `underlay ${nx.address ?? '?'} - ${ny.address ?? '?'}`);
+  }
+  for (const l of d.otherLostLinks) {
+    const a = (l.fromNode !== undefined ? nicId(l.fromNode) : undefined) ?? podId(l.link.from);
+    const b = (l.toNode !== undefined ? nicId(l.toNode) : undefined) ?? podId(l.link.to);
+    if (a && b && a !== b) redLinks.push(link(a, b, '-.-x', `✗ ${l.label}`));
   }
   function podId(name: string): string | undefined {
     for (const [ni, n] of d.nodes.entries()) {

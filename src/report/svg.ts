@@ -7,11 +7,9 @@
  * every interface `data-iface`, every pod `data-pod` (all escaped). Deterministic.
  */
 import { networkOf, subnetContains } from '../topology/lookup.js';
-import { podSubnetOf } from '../topology/overlay.js';
-import { encapTie, routedTie } from '../topology/ties.js';
 import type { TopoInterface } from '../topology/model.js';
 import type { Report } from '../path/types.js';
-import { buildDiagram, inetAddresses, tunnelLabel, type Diagram, type DiagramLostLink, type DiagramNode, type DiagramPod, type DiagramTunnel } from './diagram.js';
+import { bridgeWire, buildDiagram, encapWired, inetAddresses, tunnelLabel, type Diagram, type DiagramLostLink, type DiagramNode, type DiagramPod, type DiagramTunnel } from './diagram.js';
 import { escapeAttr, svgText } from './escape.js';
 
 const PAD = 16;
@@ -38,26 +36,6 @@ const ROW = {
 };
 
 /** Cuts `s` to fit `px` at ~CHAR_W per character, with an ellipsis. */
-/**
- * Which box a bridge is wired down to, only as the dumps tie them: a tunnel device its pod
- * subnet's routes go through, else (no tunnel device) the NIC when it is the pod bridge; an
- * unrelated bridge (docker0) gets no wire.
- */
-function bridgeTarget<T>(report: Report, nd: DiagramNode, bridge: TopoInterface, vteps: { v: TopoInterface; box: T }[], nic: T): T | undefined {
-  const host = report.topology.hosts.find((x) => x.name === nd.host);
-  if (!host) return undefined;
-  const tied = vteps.find((v) => routedTie(host, bridge, v.v).length > 0);
-  if (tied) return tied.box;
-  if (vteps.length === 0 && podSubnetOf(host)?.bridge === bridge.name) return nic;
-  return undefined;
-}
-
-/** Whether a tunnel device sits on the node's NIC by what the dumps say (dev, local address, underlay). */
-function encapWired(report: Report, nd: DiagramNode, vtep: TopoInterface): boolean {
-  const host = report.topology.hosts.find((x) => x.name === nd.host);
-  return host !== undefined && nd.nic !== undefined && encapTie(vtep, nd.nic, host) !== undefined;
-}
-
 function fit(s: string, px: number, charW = CHAR_W): string {
   const max = Math.max(3, Math.floor(px / charW));
   const cps = [...s];
@@ -188,7 +166,8 @@ function drawNode(p: Placed, report: Report): string {
       }
     });
     for (const b of bridgeBoxes) {
-      const target = bridgeTarget(report, nd, b.iface, vtepBoxes.map((v) => ({ v: v.iface, box: v.box })), nicBox);
+      const wired = bridgeWire(report, nd, b.iface, nd.vteps);
+      const target = wired === undefined ? undefined : wired === nd.nic ? nicBox : vtepBoxes.find((v) => v.iface === wired)?.box;
       if (!target) continue;
       const bx = Math.min(Math.max(target.x + target.w / 2, b.box.x + 10), b.box.x + b.box.w - 10);
       wires.push(line(bx, b.box.y + b.box.h, bx, target.y, 'wire'));
@@ -513,7 +492,7 @@ function drawStacked(nd: DiagramNode, y0: number, report: Report): { svg: string
   // A bridge tied to nothing here (no pod's veth, no route to the tunnel: docker0) is drawn
   // under the NIC, so no wire of the pods' path runs through it.
   const attached = (b: TopoInterface) =>
-    nd.veths.some((v) => v.iface.master === b.name) || bridgeTarget(report, nd, b, nd.vteps.map((v) => ({ v, box: v })), b) !== undefined;
+    nd.veths.some((v) => v.iface.master === b.name) || bridgeWire(report, nd, b, nd.vteps) !== undefined;
   const bridgeRows = nd.bridges.filter(attached).map((b, i) => ({ b, box: { x: x + NIN, y: y + i * 40, w: inner, h: 32 } }));
   y += bridgeRows.length * 40;
   const vw = nd.vteps.length ? (inner - (nd.vteps.length - 1) * 8) / nd.vteps.length : inner;
@@ -537,7 +516,8 @@ function drawStacked(nd: DiagramNode, y0: number, report: Report): { svg: string
     if (b) wires.push(line(x + NIN + 14, ry + slotH, x + NIN + 14, b.box.y, 'wire dashed'));
   }
   for (const r of bridgeRows) {
-    const target = bridgeTarget(report, nd, r.b, vtepRows, nicBox);
+    const wired = bridgeWire(report, nd, r.b, nd.vteps);
+    const target = wired === undefined ? undefined : wired === nd.nic ? nicBox : vtepRows.find((v) => v.v === wired)?.box;
     // Bridges are stacked rows: the wire runs down the middle to the first row below this one.
     if (target) wires.push(line(target.x + target.w / 2, r.box.y + r.box.h, target.x + target.w / 2, target.y, 'wire'));
   }

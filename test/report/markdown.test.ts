@@ -33,19 +33,39 @@ test('first lines: the UDP 8472 drop between the two nodes, the cause, the evide
   assert.match(md.split('## Topology')[0], /- `captures\/ip-10-32-11-62-eth0\.pcap#12` UDP 10\.32\.11\.62:47000/);
 });
 
-test('Mermaid topology: a subgraph per node, tunnels labeled, the lost one red with a cross', () => {
+test('Mermaid topology: wires as dumps tie them, the loss on the NICs\' link in red, the unseen direction dotted', () => {
   const block = mermaidBlock(renderMarkdown(buildReport()));
   assert.is(block[0], 'flowchart LR');
   assert.is(block.filter((l) => /^\s*subgraph n\d+\["/.test(l)).length, 2);
   assert.is(block.filter((l) => l.trim() === 'end').length, 2);
-  assert.ok(block.some((l) => /==x\|"✗ VXLAN VNI 1 UDP 8472 dropped"\|/.test(l)));
-  assert.ok(block.some((l) => /==>\|"VXLAN VNI 1 UDP 8472"\|/.test(l)));
-  assert.ok(block.some((l) => /^\s*linkStyle \d+ stroke:#d32f2f/.test(l)));
-  // linkStyle index points at the red link.
-  const links = block.filter((l) => /^\s*n\d+ \S*(---|-\.-|==>|==x|<==>|-\.-x)\S* n\d+$/.test(l) || /^\s*n\d+ (---|-\.-|==>|==x|<==>|-\.-x)(\|"[^"]*"\|)? n\d+$/.test(l));
-  const idx = Number(/linkStyle (\d+)/.exec(block.join('\n'))![1]);
-  assert.match(links[idx], /==x/);
-  assert.ok(block.some((l) => l.includes('pod default/pod2<br/>10.42.0.37')));
+  // Every link, by the labels of its ends.
+  const names = new Map<string, string>();
+  for (const l of block) {
+    const m = /^\s*(n\d+)[[(]"([^"<]*)/.exec(l);
+    if (m) names.set(m[1], m[2]);
+  }
+  const links = block
+    .map((l) => /^\s*(n\d+) (\S+?)(?:\|"([^"]*)"\|)? (n\d+)$/.exec(l))
+    .filter((m): m is RegExpExecArray => m !== null)
+    .map((m) => `${names.get(m[1])} ${m[2]} ${names.get(m[4])}${m[3] ? ` [${m[3]}]` : ''}`);
+  assert.equal(links, [
+    'flannel.1 VXLAN VNI 1 -.- eth0 [encap]',
+    'cni0 bridge --- flannel.1 VXLAN VNI 1 [routes]',
+    'veth1a2b3c4d --- cni0 bridge',
+    'pod default/pod2 --- veth1a2b3c4d',
+    'veth9c8d7e6f --- cni0 bridge',
+    'pod default/pod3 --- veth9c8d7e6f',
+    'flannel.1 VXLAN VNI 1 -.- eth0 [encap]',
+    'cni0 bridge --- flannel.1 VXLAN VNI 1 [routes]',
+    'veth5e6f7a8b --- cni0 bridge',
+    'pod default/pod1 --- veth5e6f7a8b',
+    'eth0 ==x eth0 [✗ lost between ip-10-32-11-62 eth0 and ip-10-32-7-224 eth0 #40;UDP 8472#41;]',
+    'flannel.1 VXLAN VNI 1 -.-> flannel.1 VXLAN VNI 1 [VXLAN VNI 1 UDP 8472]',
+    'flannel.1 VXLAN VNI 1 -.-> flannel.1 VXLAN VNI 1 [no packets seen: VXLAN VNI 1 UDP 8472]',
+  ]);
+  // linkStyle colours exactly the lost link red.
+  const style = block.filter((l) => /^\s*linkStyle /.test(l));
+  assert.equal(style, ['  linkStyle 10 stroke:#d32f2f,stroke-width:3px,color:#d32f2f']);
 });
 
 test('Mermaid labels are safe with hostile names', () => {
