@@ -371,11 +371,14 @@ export function pathSummary(steps: Step[], vni?: number, at?: number): string {
       label = s.action === 'deliver' && s.interface && s.interface !== 'eth0' && s.interface !== 'lo' ? `${s.host}:${s.interface}` : s.host;
       if (s.action === 'deliver' && s.interface === 'lo') label = `${s.host} (lo)`;
     } else if (s.action === 'unknown') label = '?';
+    else if (s.action === 'drop' && s.missing) label = `${s.missing.host}${s.missing.interface ? ':' + s.missing.interface : ''} (never arrived)`;
     else if (s.action === 'drop') label = `DROP@${s.interface ?? s.host}`;
     else if (s.action === 'loopback') label = `lo`;
     else label = s.interface ?? '?';
     if (s.action === 'encap') label += ` [${s.tunnel?.type ?? 'vxlan'} ${vni ?? s.tunnel?.vni ?? '?'}]`;
-    const sep = parts.length === 0 ? '' : s.action === 'underlay' && prevHost !== undefined && prevHost !== s.host ? ' => ' : ' -> ';
+    // A loss after the last point that saw the packets: "eth0 -x-> ip-10-32-7-224:eth0 (never arrived)".
+    const sep =
+      parts.length === 0 ? '' : s.action === 'drop' && s.missing ? ' -x-> ' : s.action === 'underlay' && prevHost !== undefined && prevHost !== s.host ? ' => ' : ' -> ';
     // The step a sighting is at is marked: pod2 -> vethX -> [cni0] -> flannel.1 ...
     if (i === at) label = `[${label}]`;
     if (parts.length && parts[parts.length - 1].replace(/^ (->|=>) /, '') === label && sep === ' -> ') continue;

@@ -46,6 +46,11 @@ export interface Step {
   tunnel?: StepTunnel;
   /** drop/unknown: why (additive to podpath.report/1). */
   cause?: StepCause;
+  /**
+   * drop after an observed loss: the capture point the packets should have reached next and
+   * never did (the drop step itself names the last point that saw them). Additive (0.2).
+   */
+  missing?: { host: string; interface?: string };
   /** nat: the translations made here (additive to podpath.report/1). */
   nat?: NatEntry[];
 }

@@ -448,7 +448,17 @@ function hopDiagram(f: FlowReport, vanished: number | undefined): string {
     }
     const seen = stepSightings(f, s);
     const seenN = seen.inputs.length + (seen.inputs.length ? 0 : seen.packets.length ? 1 : 0);
-    const cls = ['hop', `a-${s.action}`, seenN ? 'seen-yes' : '', vanished === i ? 'vanished' : ''].filter(Boolean).join(' ');
+    const cls = ['hop', `a-${s.action}`, seenN && s.action !== 'drop' ? 'seen-yes' : '', vanished === i ? 'vanished' : ''].filter(Boolean).join(' ');
+    if (s.action === 'drop' && s.missing) {
+      // The loss sits between two capture points, never on the device that saw the packets.
+      const m = s.missing;
+      items.push(
+        `<li class="${escapeAttr(cls)} between" title="${escapeAttr(s.detail)}">` +
+          `<span class="act">lost between</span><span class="hh">${h(s.host)} ${h(s.interface ?? '')}</span><span class="ii">and ${h(m.host)} ${h(m.interface ?? '')}</span>` +
+          `<span class="seen">✗ never seen on ${h(m.host)} ${h(m.interface ?? '')}</span></li>`,
+      );
+      return;
+    }
     items.push(
       `<li class="${escapeAttr(cls)}" title="${escapeAttr(s.detail)}">` +
         `<span class="act">${h(s.action)}</span><span class="hh">${h(s.host)}</span><span class="ii">${h(s.interface ?? '—')}</span>` +
@@ -462,7 +472,8 @@ function hopDiagram(f: FlowReport, vanished: number | undefined): string {
 
 function stepsTable(f: FlowReport, path: Step[], vanished: number | undefined, withSightings: boolean): string {
   const rows = path.map((s, i) => {
-    const seen = withSightings ? stepSightings(f, s) : { inputs: [], packets: [] };
+    const m = s.action === 'drop' ? s.missing : undefined;
+    const seen = withSightings && !m ? stepSightings(f, s) : { inputs: [], packets: [] };
     const lat = withSightings ? stepLatency(f, i) : undefined;
     const notes = [
       ...seen.inputs.map((x) => `seen in ${x}`),
@@ -470,7 +481,7 @@ function stepsTable(f: FlowReport, path: Step[], vanished: number | undefined, w
       ...(s.evidence ?? []).filter((e) => e.packet === undefined).map((e) => `from ${evidenceRef(e)}`),
     ];
     return (
-      `<tr${vanished === i ? ' class="vanished"' : ''}><td>${i + 1}</td><td>${h(s.host)}</td><td><code>${h(s.interface ?? '—')}</code></td><td>${h(s.action)}</td>` +
+      `<tr${vanished === i ? ' class="vanished"' : ''}><td>${i + 1}</td><td>${h(s.host)}</td><td><code>${h(s.interface ?? '—')}</code>${m ? ` → ${h(m.host)} <code>${h(m.interface ?? '—')}</code>` : ''}</td><td>${m ? 'lost between' : h(s.action)}</td>` +
       `<td>${vanished === i ? '<strong>✗ never arrived:</strong> ' : ''}${h(s.detail)}${notes.length ? `<div class="muted">${notes.map(h).join('<br>')}</div>` : ''}</td>` +
       `<td class="num">${lat !== undefined ? h('+' + formatUs(lat)) : ''}</td></tr>`
     );

@@ -425,7 +425,7 @@ function flowItem(report: Report, f: FlowReport, columns: number, p: Palette): s
   const head = wrap(`${f.id}  ${f.verdict.toUpperCase()}  ${f.protocol} ${endpointText(f.src)} → ${endpointText(f.dst)}`, columns, '      ', '  ');
   head[0] = head[0].replace(` ${f.verdict.toUpperCase()} `, ` ${p.verdict(f.verdict, f.verdict.toUpperCase())} `);
   pushAll(out, head);
-  pushAll(out, wrap(`${f.kind}: ${f.summary.replace(/ -> /g, ' → ')}`, columns, '        ', '      '));
+  pushAll(out, wrap(`${f.kind}: ${f.summary.replace(/ -> /g, ' → ').replace(/ -x-> /g, ' ✗→ ')}`, columns, '        ', '      '));
   const finding = f.verdict === 'ok' ? undefined : findingOfFlow(report, f.id);
   const see = finding ? ` See finding ${sortedFindings(report.findings).indexOf(finding) + 1}.` : '';
   pushAll(out, wrap(f.why.replace(/\.?$/, '.') + see, columns, '        ', '      '));
@@ -618,10 +618,14 @@ export function renderExplain(report: Report, flowIds: string[] = [], opts: Text
         }
         const num = `${String(i + 1).padStart(w)}.`;
         const cross = i === mark ? 'NEVER ARRIVED: ' : '';
-        const headline = `${num} ${s.host}  ${s.interface ?? '-'}  ${s.action}`;
+        // A loss is between the last point that saw the packets and the next one, not on the first.
+        const m = s.action === 'drop' ? s.missing : undefined;
+        const headline = m
+          ? `${num} lost between ${s.host} ${s.interface ?? '-'} and ${m.host} ${m.interface ?? '-'}`
+          : `${num} ${s.host}  ${s.interface ?? '-'}  ${s.action}`;
         pushAll(out, wrap(headline, columns, ' '.repeat(w + 6), '  '));
         pushAll(out, wrap(cross + s.detail, columns, ' '.repeat(w + 6)));
-        {
+        if (!m) {
           // The capture points of this step (a capture holds both directions of the flow).
           const seen = stepSightings(f, s);
           for (const inp of seen.inputs) pushAll(out, wrap(`seen in ${inp}`, columns, ' '.repeat(w + 8), ' '.repeat(w + 6)));

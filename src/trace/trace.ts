@@ -146,6 +146,7 @@ function endAtLoss(path: Step[], v: FlowVerdict, dir: 'fwd' | 'rev' = 'fwd'): St
         `${fwd.length} packet(s) vanished after ${last.host} ${last.interface ?? ''}: never seen on ${next.host} ${next.interface ?? ''}, whose capture was running` +
         (tunnel ? ' (dropped in the underlay network between the nodes)' : ''),
       cause: tunnel ? 'underlay-loss' : 'observed-loss',
+      missing: { host: next.host, ...(next.interface !== undefined ? { interface: next.interface } : {}) },
     },
   ];
 }
