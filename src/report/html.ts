@@ -168,6 +168,7 @@ details.flow[open]>summary{border-bottom:1px solid var(--line)}
 .arrow .lat{font-size:10.5px;color:#475467;margin-bottom:2px;white-space:nowrap}
 .arrow.lost{color:#d92d20;font-weight:700}
 table.steps td:first-child{color:var(--muted);width:32px}
+table.steps td:nth-child(2){overflow-wrap:normal;word-break:keep-all;white-space:nowrap}
 .why{margin:0 0 10px;color:#344054}
 .finding{border:1px solid var(--line);border-left:5px solid var(--info);border-radius:10px;padding:12px 16px;margin:0 0 12px;background:#fff}
 .finding header{display:flex;gap:10px;align-items:center;margin:0 0 6px}
