@@ -243,13 +243,24 @@ function tunnelEvidence(report: Report, nodes: DiagramNode[], t: DiagramTunnel):
   const notes: string[] = [];
   const oneEnd: string[] = [];
   let crossing = 0;
+  const dropped: { id: string; step: Step; stale?: string }[] = [];
   const at = (s: Step) => `${s.host}${s.interface ? ' ' + s.interface : ''}`;
   for (const f of report.flows) {
     for (const steps of [f.path, f.returnPath ?? []]) {
       const e = steps.findIndex((s) => s.action === 'encap' && s.host === t.from);
       if (e < 0) continue;
       const k = steps.findIndex((s, i) => i > e && s.host !== t.from);
-      if (k < 0 || steps[k].host !== t.to) continue;
+      if (k < 0) {
+        // The path ends on the sender in a drop whose packets never reached this direction's far end.
+        const d = steps[steps.length - 1];
+        // Or they were encapsulated to this direction's far VTEP (a stale one: the node expected them elsewhere).
+        const outer = steps[e].tunnel?.outer?.dst;
+        const far = nodes.find((n) => n.host === t.to);
+        const toThisVtep = outer !== undefined && far !== undefined && far.host !== d.missing?.host && far.address === outer;
+        if (d.action === 'drop' && d.missing && (d.missing.host === t.to || toThisVtep) && !dropped.some((x) => x.id === f.id)) dropped.push({ id: f.id, step: d, stale: toThisVtep ? outer : undefined });
+        continue;
+      }
+      if (steps[k].host !== t.to) continue;
       crossing++;
       const nextEncap = steps.findIndex((s, i) => i > k && s.action === 'encap');
       const far = steps.slice(k, nextEncap < 0 ? undefined : nextEncap);
@@ -271,6 +282,19 @@ function tunnelEvidence(report: Report, nodes: DiagramNode[], t: DiagramTunnel):
     const lostLabel = lostBetween(report, nodes, t.lost, fromNode, toNode, t);
     return { evidence: 'lost', evidenceNote: `${lostLabel}: ${t.lost.finding.code}${seenBoth.length ? ` (captured at both ends: ${notes.slice(0, 3).join('; ')})` : ''}`, flows: seenBoth, lostLabel };
   }
+  if (dropped.length) {
+    // No finding names this link (the cause is elsewhere: an MTU, a stale VTEP), but flows were lost on it.
+    const { step: d, stale } = dropped[0];
+    const lostLabel = (
+      stale
+        ? `sent to VTEP ${stale}, never seen on ${d.missing!.host} ${d.missing!.interface ?? ''}`
+        : `lost between ${d.host} ${d.interface ?? ''} and ${d.missing!.host} ${d.missing!.interface ?? ''}`
+    )
+      .replace(/ +/g, ' ')
+      .trim();
+    const ids = dropped.map((x) => x.id);
+    return { evidence: 'lost', evidenceNote: `${lostLabel}: flow${ids.length === 1 ? '' : 's'} ${ids.slice(0, 5).join(', ')}${ids.length > 5 ? ` +${ids.length - 5} more` : ''}`, flows: [], lostLabel };
+  }
   if (seenBoth.length) {
     const more = notes.length > 3 ? `; +${notes.length - 3} more flow(s)` : '';
     return { evidence: 'seen', evidenceNote: `packets seen ${t.from} → ${t.to}: ${notes.slice(0, 3).join('; ')}${more}`, flows: seenBoth };
@@ -289,7 +313,9 @@ export function pathTunnels(steps: Step[]): string[] {
   steps.forEach((s, e) => {
     if (s.action !== 'encap') return;
     const next = steps.find((x, i) => i > e && x.host !== s.host);
+    const last = steps[steps.length - 1];
     if (next) out.push(`${s.host}->${next.host}`);
+    else if (last.action === 'drop' && last.missing && last.missing.host !== s.host) out.push(`${s.host}->${last.missing.host}`);
   });
   return out;
 }

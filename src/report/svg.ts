@@ -386,7 +386,7 @@ function renderWide(d: Diagram, report: Report): { svg: string; width: number; h
       const p = inside ? placed.find((x) => x.node.host === inside.host) : undefined;
       // Inside a node: on its NIC-to-VTEP wire; else on the arc, between the two NICs.
       if (p) parts.push(cross(p.x + p.w / 2, ROW.vtepTop + ROW.vtepH + (ROW.nicTop - ROW.vtepTop - ROW.vtepH) / 2, `${look.line1.slice(2)}`, 10));
-      else parts.push(cross(g.mid.x, g.mid.y, `${look.line1.slice(2)} (${t.lost!.finding.code})`));
+      else parts.push(cross(g.mid.x, g.mid.y, `${look.line1.slice(2)} (${t.lost?.finding.code ?? 'lost'})`));
     }
     parts.push(look.close);
     tunnels.push(parts.join(''));
@@ -574,13 +574,15 @@ function renderNarrow(d: Diagram, report: Report): string {
     (p, q) => p.span - q.span,
   );
   const bulgeOf = new Map<unknown, number>();
-  order.forEach((o, k) => bulgeOf.set('a' in o ? o.a : o.l, Math.min(18 + k * 16, NW - NIC_R - 12)));
+  // The control points stay inside the viewBox too (a browser may count them in an arc's box).
+  order.forEach((o, k) => bulgeOf.set('a' in o ? o.a : o.l, Math.min(18 + k * 16, (NW - 6 - NIC_R) * 0.75, NW - NIC_R - 12)));
   const gutter: string[] = [];
   const list: string[] = [];
   let ly = y + 6;
   if (order.length) list.push(text(NX, ly + 10, 'Tunnels (numbered on the right)', 'sub', 'start'));
   ly += 22;
-  const maxChars = Math.floor((NW - NX - 30) / 6.3);
+  // Labels start at x 32 and are bold 11.5 px: about 7.2 units a character, to stay inside the viewBox.
+  const maxChars = Math.floor((NW - 32 - 8) / 7.2);
   const curve = (i: number, j: number, bulge: number) => {
     const yi = stacked[i].nicY + (i < j ? 6 : -6);
     const yj = stacked[j].nicY + (i < j ? -6 : 6);
