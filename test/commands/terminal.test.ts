@@ -34,7 +34,10 @@ test('blocked-overlay at 80x40: the answer, the finding with its fix and every l
   const lost = [...screen.matchAll(/^ {2}(f\d+) {2}LOST /gm)].map((m) => m[1]);
   assert.equal(lost.sort(), ['f2', 'f4', 'f5']);
   // The headline names the failure once; the finding's message is printed once, below it.
-  assert.is(out.split('never arrived').length - 1, 1);
+  // (Path lines end in "✗→ ip-10-32-7-224:eth0 (never arrived)": the place, not the message.)
+  const message = out.split('\n').filter((l, i, all) => !/✗→/.test(l) && !/✗→/.test(all[i - 1] ?? ''));
+  assert.is(message.join('\n').split('never arrived').length - 1, 1);
+  assert.is(out.split('✗→').length - 1, 3, 'each lost flow shows where its packets stopped');
   assert.not.match(out, /^Inputs$/m);
   assert.ok(out.split('\n').every((l) => [...l].length <= 80), 'a line is longer than 80 columns');
 });
