@@ -1,6 +1,6 @@
 /** Paths and skips shared by the tests. Tests run from dist/test/**, compiled from test/**. */
 import { existsSync } from 'node:fs';
-import { dirname, join, resolve } from 'node:path';
+import { delimiter, dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 
 function findRoot(): string {
@@ -30,6 +30,17 @@ export function shared(what: string): string | undefined {
   if (!skipped.has(what)) {
     skipped.add(what);
     console.log(`SKIP ${what}: ../shared/ is not beside the project (it exists on developer and CI machines only)`);
+  }
+  return undefined;
+}
+
+/** A Chromium (or Chrome) on PATH for the browser tests, undefined when there is none. */
+export function findChromium(): string | undefined {
+  for (const dir of (process.env.PATH ?? '').split(delimiter)) {
+    for (const name of ['chromium', 'chromium-browser', 'google-chrome', 'google-chrome-stable']) {
+      const p = join(dir, name);
+      if (dir && existsSync(p)) return p;
+    }
   }
   return undefined;
 }

@@ -9,17 +9,14 @@ import { spawnSync } from 'node:child_process';
 import { existsSync, mkdtempSync, writeFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { tmpdir } from 'node:os';
-import { delimiter, join } from 'node:path';
+import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { analyze } from '../../src/analyze.js';
 import { renderMarkdown } from '../../src/report/markdown.js';
 import { buildReport } from './fixture.js';
-import { ROOT, SAMPLES } from '../helpers.js';
+import { findChromium, ROOT, SAMPLES } from '../helpers.js';
 
-const chromium = (process.env.PATH ?? '')
-  .split(delimiter)
-  .flatMap((d) => ['chromium', 'chromium-browser'].map((n) => join(d, n)))
-  .find((p) => existsSync(p));
+const chromium = findChromium();
 const mermaidJs = (() => {
   try {
     return createRequire(import.meta.url).resolve('mermaid/dist/mermaid.min.js');

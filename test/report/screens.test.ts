@@ -13,26 +13,17 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import { existsSync, mkdtempSync, readdirSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { delimiter, join } from 'node:path';
+import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import type { Readable, Writable } from 'node:stream';
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
-import { SAMPLES } from '../helpers.js';
+import { SAMPLES, findChromium } from '../helpers.js';
 import { analyze } from '../../src/analyze.js';
 import { renderHtml } from '../../src/report/html.js';
 import { buildDiagram } from '../../src/report/diagram.js';
 import type { Report } from '../../src/path/types.js';
 
-function findChromium(): string | undefined {
-  for (const dir of (process.env.PATH ?? '').split(delimiter)) {
-    for (const name of ['chromium', 'chromium-browser', 'google-chrome', 'google-chrome-stable']) {
-      const p = join(dir, name);
-      if (dir && existsSync(p)) return p;
-    }
-  }
-  return undefined;
-}
 
 /** Sample folders: each top-level one but `lab`, and each incident inside `variants/`. */
 function findSamples(): string[] {
