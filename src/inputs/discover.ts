@@ -90,6 +90,11 @@ export async function discoverIncident(
   const targets: string[] = [];
   const globbed = new Set<string>();
   for (const p of named) {
+    if (p.trim() === '') {
+      // An empty argument (an unset shell variable): nothing to read, said as such.
+      problems.push({ path: JSON.stringify(p), message: 'empty path argument (an unset shell variable?): nothing read' });
+      continue;
+    }
     if (p !== '-' && isDynamicPattern(p, { cwd }) && !(await exists(resolve(cwd, p)))) {
       let found: string[] = [];
       try {

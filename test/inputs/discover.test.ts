@@ -165,4 +165,16 @@ test('pcapngInterfaceNames: if_name of each IDB, empty for none, cut blocks end 
   assert.equal(pcapngInterfaceNames(Buffer.from('garbage')), []);
 });
 
+
+test('an empty path argument (an unset shell variable) is one problem line, never an internal error; the other paths are read', async () => {
+  const dir = mkdtempSync(join(tmpdir(), 'podpath-empty-arg-'));
+  writeFileSync(join(dir, 'ip-addr.txt'), '1: lo: <LOOPBACK,UP,LOWER_UP> mtu 65536 qdisc noqueue state UNKNOWN\n    inet 127.0.0.1/8 scope host lo\n');
+  const r = await discoverIncident(['', '  ', join(dir, 'ip-addr.txt')], { cwd: dir });
+  assert.equal(
+    r.problems.map((p) => `${p.path}: ${p.message}`),
+    ['"": empty path argument (an unset shell variable?): nothing read', '"  ": empty path argument (an unset shell variable?): nothing read'],
+  );
+  assert.equal(r.inputs.map((i) => i.path), ['ip-addr.txt']);
+  rmSync(dir, { recursive: true, force: true });
+});
 test.run();
