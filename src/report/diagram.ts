@@ -103,6 +103,8 @@ export function buildDiagram(report: Report): Diagram {
     } else pods.set(h.name, { name: h.name, ip, host: h.name, node: h.node });
   }
   const used = new Set<string>();
+  const podOnPort = new Map<string, Pod>();
+  for (const p of topo.pods) if (p.port && p.host !== undefined && !podOnPort.has(`${p.host}\u0000${p.port.device}`)) podOnPort.set(`${p.host}\u0000${p.port.device}`, p);
   const nodes: DiagramNode[] = [];
   for (const h of topo.hosts) {
     if (h.role !== 'node') continue;
@@ -117,7 +119,7 @@ export function buildDiagram(report: Report): Diagram {
       .map((iface) => {
         const peerName = iface.peer?.includes('/') ? iface.peer.slice(0, iface.peer.lastIndexOf('/')) : undefined;
         // The topology's own answer first (pods[].port: veth peer, route, fdb or capture), then the peer's netns.
-        const owner = topo.pods.find((p) => p.host === h.name && p.port?.device === iface.name);
+        const owner = podOnPort.get(`${h.name}\u0000${iface.name}`);
         let pod = owner ? pods.get(owner.name) : undefined;
         if (!pod && peerName !== undefined) pod = pods.get(peerName);
         if (!pod && iface.linkNetns) pod = pods.get(iface.linkNetns);
@@ -178,7 +180,8 @@ export function buildDiagram(report: Report): Diagram {
     const ov = topo.overlay.find((o) => o.host === l.from);
     tunnels.push({ from: l.from, to: l.to, fromDevice: ov?.device ?? '?', type: ov?.type ?? 'vxlan', vni: l.vni, port: l.port, lost: l, evidence: 'lost', evidenceNote: '', flows: [] });
   }
-  for (const t of tunnels) Object.assign(t, tunnelEvidence(report, nodes, t));
+  const sightings = directionSightings(report, nodes);
+  for (const t of tunnels) Object.assign(t, tunnelEvidence(report, nodes, t, sightings));
   const otherLost = lost.filter((l) => !tunnels.some((t) => t.lost === l));
   const nodeOf = (host: string) =>
     nodes.some((n) => n.host === host) ? host : [...pods.values()].find((p) => p.name === host || p.host === host)?.node;
@@ -197,14 +200,16 @@ function endName(report: Report, nodes: DiagramNode[], l: LostLink, side: 'from'
     const nic = nodes.find((n) => n.host === host)?.nic?.name;
     if (nic) return `${host} ${nic}`;
   }
-  // The lost flows' underlay hop names the interfaces the packets left and should have reached.
+  // The lost flows' underlay hop names the interfaces the packets left and should have reached;
+  // a drop step names the last point that saw them and the one that never did (missing).
   for (const f of report.flows) {
     if (f.verdict !== 'lost') continue;
     const hop = underlayHop(f.path);
     const s = hop && (side === 'from' ? hop.from : hop.to);
     if (s && s.host === host && s.interface) return `${host} ${s.interface}`;
-    const drop = f.path.find((x) => x.action === 'drop' && x.host === host && x.interface);
-    if (side === 'from' && drop) return `${host} ${drop.interface}`;
+    const drop = f.path.find((x) => x.action === 'drop');
+    const end = drop && (side === 'from' ? drop : drop.missing);
+    if (end && end.host === host && end.interface) return `${host} ${end.interface}`;
   }
   // The finding's evidence: the captures that saw (packet) or missed (no packet) them.
   for (const e of l.finding.evidence) {
@@ -232,50 +237,81 @@ function sighted(f: Report['flows'][number], s: Step): boolean {
   return x.inputs.length > 0 || x.packets.length > 0;
 }
 
+/** What the flows' steps say of one tunnel direction, gathered for all directions in one pass. */
+interface DirectionSightings {
+  seenBoth: string[];
+  notes: string[];
+  oneEnd: string[];
+  crossing: number;
+  dropped: { id: string; step: Step; stale?: string }[];
+}
+
+const directionKey = (from: string, to: string) => `${from}\u0000${to}`;
+
 /**
- * The evidence of one tunnel direction A -> B, from the flows' steps: a path (or return path)
- * that encapsulates on A (`encap` step on A) and next steps onto B; the packet must have been
- * captured on A at or after the encap (the VTEP or the NIC) and on the far side (a step after
- * the crossing). A lost link on the direction wins.
+ * One pass over the flows: each path (or return path) that encapsulates on A (`encap` step) and
+ * next steps onto B counts for A -> B; the packet must have been captured on A at or after the
+ * encap (the VTEP or the NIC) and on the far side (a step after the crossing). A path that ends on
+ * A in a drop counts as lost towards the point that never saw it, or towards the node owning the
+ * VTEP it was encapsulated to (a stale one: the packets were expected elsewhere).
  */
-function tunnelEvidence(report: Report, nodes: DiagramNode[], t: DiagramTunnel): Pick<DiagramTunnel, 'evidence' | 'evidenceNote' | 'flows' | 'lostLabel'> {
-  const seenBoth: string[] = [];
-  const notes: string[] = [];
-  const oneEnd: string[] = [];
-  let crossing = 0;
-  const dropped: { id: string; step: Step; stale?: string }[] = [];
+function directionSightings(report: Report, nodes: DiagramNode[]): Map<string, DirectionSightings> {
+  const byKey = new Map<string, DirectionSightings>();
+  const entry = (from: string, to: string) => {
+    const key = directionKey(from, to);
+    let x = byKey.get(key);
+    if (!x) byKey.set(key, (x = { seenBoth: [], notes: [], oneEnd: [], crossing: 0, dropped: [] }));
+    return x;
+  };
+  const byAddress = new Map<string, string>();
+  for (const n of nodes) if (n.address !== undefined && !byAddress.has(n.address)) byAddress.set(n.address, n.host);
   const at = (s: Step) => `${s.host}${s.interface ? ' ' + s.interface : ''}`;
   for (const f of report.flows) {
     for (const steps of [f.path, f.returnPath ?? []]) {
-      const e = steps.findIndex((s) => s.action === 'encap' && s.host === t.from);
-      if (e < 0) continue;
-      const k = steps.findIndex((s, i) => i > e && s.host !== t.from);
-      if (k < 0) {
-        // The path ends on the sender in a drop whose packets never reached this direction's far end.
-        const d = steps[steps.length - 1];
-        // Or they were encapsulated to this direction's far VTEP (a stale one: the node expected them elsewhere).
-        const outer = steps[e].tunnel?.outer?.dst;
-        const far = nodes.find((n) => n.host === t.to);
-        const toThisVtep = outer !== undefined && far !== undefined && far.host !== d.missing?.host && far.address === outer;
-        if (d.action === 'drop' && d.missing && (d.missing.host === t.to || toThisVtep) && !dropped.some((x) => x.id === f.id)) dropped.push({ id: f.id, step: d, stale: toThisVtep ? outer : undefined });
-        continue;
-      }
-      if (steps[k].host !== t.to) continue;
-      crossing++;
-      const nextEncap = steps.findIndex((s, i) => i > k && s.action === 'encap');
-      const far = steps.slice(k, nextEncap < 0 ? undefined : nextEncap);
-      const sent = steps.slice(e, k).reverse().find((s) => s.host === t.from && sighted(f, s));
-      const got = far.find((s) => sighted(f, s));
-      if (sent && got) {
-        if (!seenBoth.includes(f.id)) {
-          seenBoth.push(f.id);
-          notes.push(`${f.id} captured on ${at(sent)} and on ${at(got)}`);
+      // Only the first encapsulation of each sending host counts, as one flow crosses each direction once.
+      const firstEncap = new Set<string>();
+      steps.forEach((se, e) => {
+        if (se.action !== 'encap' || firstEncap.has(se.host)) return;
+        firstEncap.add(se.host);
+        const from = se.host;
+        const k = steps.findIndex((s, i) => i > e && s.host !== from);
+        if (k < 0) {
+          const d = steps[steps.length - 1];
+          if (d.action !== 'drop' || !d.missing) return;
+          const outer = se.tunnel?.outer?.dst;
+          const owner = outer !== undefined ? byAddress.get(outer) : undefined;
+          const targets = new Map<string, string | undefined>([[d.missing.host, undefined]]);
+          if (owner !== undefined && owner !== d.missing.host) targets.set(owner, outer);
+          for (const [to, stale] of targets) {
+            const x = entry(from, to);
+            if (!x.dropped.some((y) => y.id === f.id)) x.dropped.push({ id: f.id, step: d, stale });
+          }
+          return;
         }
-      } else if (sent || got) {
-        oneEnd.push(sent ? `${f.id} captured leaving on ${at(sent)}, not on ${t.to}` : `${f.id} captured on ${at(got!)}, not leaving ${t.from}`);
-      }
+        const to = steps[k].host;
+        const x = entry(from, to);
+        x.crossing++;
+        const nextEncap = steps.findIndex((s, i) => i > k && s.action === 'encap');
+        const far = steps.slice(k, nextEncap < 0 ? undefined : nextEncap);
+        const sent = steps.slice(e, k).reverse().find((s) => s.host === from && sighted(f, s));
+        const got = far.find((s) => sighted(f, s));
+        if (sent && got) {
+          if (!x.seenBoth.includes(f.id)) {
+            x.seenBoth.push(f.id);
+            x.notes.push(`${f.id} captured on ${at(sent)} and on ${at(got)}`);
+          }
+        } else if (sent || got) {
+          x.oneEnd.push(sent ? `${f.id} captured leaving on ${at(sent)}, not on ${to}` : `${f.id} captured on ${at(got!)}, not leaving ${from}`);
+        }
+      });
     }
   }
+  return byKey;
+}
+
+/** The evidence of one tunnel direction A -> B: a lost link on it wins, then lost flows, then sightings. */
+function tunnelEvidence(report: Report, nodes: DiagramNode[], t: DiagramTunnel, seen: Map<string, DirectionSightings>): Pick<DiagramTunnel, 'evidence' | 'evidenceNote' | 'flows' | 'lostLabel'> {
+  const { seenBoth, notes, oneEnd, crossing, dropped } = seen.get(directionKey(t.from, t.to)) ?? { seenBoth: [], notes: [], oneEnd: [], crossing: 0, dropped: [] };
   if (t.lost) {
     const fromNode = t.from;
     const toNode = nodes.some((n) => n.host === t.to) ? t.to : undefined;
