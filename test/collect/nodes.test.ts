@@ -85,7 +85,9 @@ async function collectViaSsh(blockOverlay: boolean, tag: string) {
     try {
       const out = join(lab.tmp, 'incident');
       const lead = 3;
-      const duration = 4;
+      // 6 s: the 8 pings (1.6 s, started 1.2 s into the capture) end well inside it even on a loaded CI
+      // machine; at 4 s a late ping's reply could fall after one node's capture ended.
+      const duration = 6;
       const t0 = Date.now();
       const cli = new Promise<{ code: number | null; stdout: string; stderr: string }>((done) => {
         const c = spawn('ip', [
